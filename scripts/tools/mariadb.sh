@@ -154,6 +154,7 @@ smoke() {  # $1 = root; every binary the tests run loads with the given library 
 install_extracted() {
   local tmp root pkgs
   tmp=$(mktemp -d "$cache/.mariadb-$version.XXXXXX")
+  chmod 0755 "$tmp"  # the tests run mariadbd as an unprivileged user when they are root
   mkdir -p "$tmp/debs"
   mapfile -t pkgs < <(resolve)
   log "downloading ${#pkgs[@]} packages: ${pkgs[*]}"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds (or finds cached) every tool the test suite needs. Idempotent; run before `jest`.
+# One tool script per line; add new ones here.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+bash "$here/go-tools.sh" kube-apiserver etcd cert-manager kustomize

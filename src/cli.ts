@@ -1,0 +1,75 @@
+/**
+ * Command line: `pxc-tls` runs the KRM function on stdin; `pxc-tls watch` runs the in-cluster
+ * watcher (loaded only then, so the function never pays for the Kubernetes client).
+ */
+import { readFileSync, writeSync } from 'node:fs';
+import { runFunction } from './krm/function';
+import { HELP } from './help';
+
+declare const PXC_TLS_VERSION: string | undefined;
+const VERSION = typeof PXC_TLS_VERSION === 'string' ? PXC_TLS_VERSION : 'dev';
+
+/** Writes all of `text` to a file descriptor, synchronously: the process may exit right after. */
+function writeAll(fd: number, text: string): void {
+  const buffer = Buffer.from(text);
+  let offset = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += writeSync(fd, buffer, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN' || code === 'EOF') return '';
+    throw error;
+  }
+}
+
+function runFunctionCommand(): number {
+  const run = runFunction(readStdin());
+  if (run.stdout) writeAll(1, run.stdout);
+  if (run.stderr) writeAll(2, run.stderr);
+  return run.exitCode;
+}
+
+export function main(argv: readonly string[]): number | Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'fn') return runFunctionCommand();
+  if (command === '--help' || command === '-h' || command === 'help') {
+    writeAll(1, HELP);
+    return 0;
+  }
+  if (command === '--version' || command === 'version') {
+    writeAll(1, `pxc-tls ${VERSION}\n`);
+    return 0;
+  }
+  if (command === 'watch') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const watcher = require('./watch/main') as { runWatcher(args: readonly string[]): Promise<number> };
+    return watcher.runWatcher(rest);
+  }
+  writeAll(2, `pxc-tls: unknown command "${command}"; see pxc-tls --help\n`);
+  return 1;
+}
+
+if (require.main === module) {
+  Promise.resolve()
+    .then(() => main(process.argv.slice(2)))
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (error: unknown) => {
+        // Never a stack trace for users; the message is enough to act on.
+        writeAll(2, `pxc-tls: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 1;
+      },
+    );
+}

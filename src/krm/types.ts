@@ -1,0 +1,45 @@
+/** A Kubernetes object as plain data: the shape every item of a ResourceList has. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** Identifies an object in results, as the KRM functions spec's `resourceRef`. */
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export function refOf(object: KubeObject): ResourceRef {
+  const ref: ResourceRef = { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata?.name ?? '' };
+  if (object.metadata?.namespace) ref.namespace = object.metadata.namespace;
+  return ref;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `group/version` → `group`; core `v1` → ''. */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/** An output item; `origin` is the index of the input item it is, or was derived from (its source text is reused). */
+export interface OutputItem {
+  object: KubeObject;
+  origin?: number;
+}

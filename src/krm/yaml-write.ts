@@ -1,0 +1,48 @@
+/**
+ * Writes the output ResourceList. Items that came in and left unchanged are written from their own
+ * source text; items whose only change is in annotations are edited in their source text; all
+ * others (new objects) are emitted from their values.
+ */
+import { Result } from './results';
+import { KubeObject, OutputItem } from './types';
+import { editAnnotations, AnnotationChanges } from './yaml-edit';
+import { emitSequenceItem } from './yaml-emit';
+import { ResourceListInput } from './yaml-read';
+
+const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
+
+export function writeResourceList(input: Pick<ResourceListInput, 'apiVersion' | 'items' | 'itemTexts'>, items: readonly OutputItem[], results: readonly Result[]): string {
+  const out: string[] = [`apiVersion: ${input.apiVersion}\n`, 'kind: ResourceList\n'];
+  out.push(items.length === 0 ? 'items: []\n' : 'items:\n');
+  for (const item of items) out.push(itemText(input, item));
+  if (results.length > 0) {
+    out.push('results:\n');
+    for (const result of results) out.push(emitSequenceItem(result));
+  }
+  return out.join('');
+}
+
+function itemText(input: Pick<ResourceListInput, 'items' | 'itemTexts'>, item: OutputItem): string {
+  const source = item.origin === undefined ? undefined : input.itemTexts?.[item.origin];
+  if (source === undefined || item.origin === undefined) return emitSequenceItem(item.object);
+  const original = input.items[item.origin]!;
+  if (item.object === original) return source;
+  const changes = annotationChanges(original, item.object);
+  if (changes === undefined) return emitSequenceItem(item.object);
+  return editAnnotations(source, changes, original.metadata.annotations?.[SEQ_INDENT]);
+}
+
+/** The annotation edits that turn `before` into `after`, or undefined if anything else changed too. */
+function annotationChanges(before: KubeObject, after: KubeObject): AnnotationChanges | undefined {
+  const withoutAnnotations = (object: KubeObject): string => {
+    const { annotations: _ignored, ...metadata } = object.metadata;
+    return JSON.stringify({ ...object, metadata });
+  };
+  if (withoutAnnotations(before) !== withoutAnnotations(after)) return undefined;
+  const was = before.metadata.annotations ?? {};
+  const now = after.metadata.annotations ?? {};
+  const changes: Record<string, string | null> = {};
+  for (const key of Object.keys(was)) if (!(key in now)) changes[key] = null;
+  for (const [key, value] of Object.entries(now)) if (was[key] !== value) changes[key] = value;
+  return changes;
+}

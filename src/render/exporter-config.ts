@@ -1,0 +1,35 @@
+/**
+ * `<db>-metrics-exporter-config`: mysqld_exporter's my.cnf (key exporter.cnf, mounted at
+ * /etc/mysql/config/exporter as in KubeDB). KubeDB keeps it in a Secret with the credentials
+ * inside; we render a ConfigMap that holds only where to connect and with which certificate —
+ * user and password reach the exporter from the auth Secret through its environment.
+ */
+import { KubeObject } from '../krm/types';
+import { DB_PORT, EXPORTER_CONFIG_KEY } from './kubedb';
+import { renderedMeta } from './meta';
+import { DatabaseModel } from './model';
+import { exporterConfigName } from './names';
+import { WORKLOAD_SYNC_WAVE } from './project';
+import { certFilePath } from './statefulset';
+
+/** `host=127.0.0.1`: the exporter runs beside mysqld, and the server certificate covers that address. */
+export function exporterConfigText(): string {
+  return [
+    '[client]',
+    'host=127.0.0.1',
+    `port=${DB_PORT}`,
+    `ssl-ca=${certFilePath('metrics-exporter', 'ca.crt')}`,
+    `ssl-cert=${certFilePath('metrics-exporter', 'tls.crt')}`,
+    `ssl-key=${certFilePath('metrics-exporter', 'tls.key')}`,
+    '',
+  ].join('\n');
+}
+
+export function renderExporterConfig(model: DatabaseModel): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: renderedMeta(model, exporterConfigName(model.name), { syncWave: WORKLOAD_SYNC_WAVE }),
+    data: { [EXPORTER_CONFIG_KEY]: exporterConfigText() },
+  };
+}

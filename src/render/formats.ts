@@ -1,0 +1,48 @@
+/** Value formats the API servers involved would reject: checked at render time to fail early and located. */
+import { isIP } from 'node:net';
+
+const DURATION_UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const DURATION = /^([+-])?((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+|0)$/;
+const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
+
+/** Go's time.ParseDuration (what metav1.Duration uses), in seconds; undefined when not a duration. */
+export function parseGoDuration(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  if (!match) return undefined;
+  if (match[2] === '0') return 0;
+  let ns = 0;
+  for (const part of match[2]!.matchAll(DURATION_PART)) ns += Number(part[1]) * DURATION_UNIT_NS[part[2]!]!;
+  return (match[1] === '-' ? -ns : ns) / 1e9;
+}
+
+const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** A DNS name for a certificate SAN: RFC 1123 labels, a leading `*.` wildcard allowed. */
+export function isDNSName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split('.');
+  if (labels[0] === '*') labels.shift();
+  return labels.length > 0 && labels.every((label) => LABEL.test(label));
+}
+
+/** Kubernetes object names (RFC 1123 subdomain, lower case). */
+export function isSubdomainName(name: string): boolean {
+  return name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name);
+}
+
+/** Service and namespace names (RFC 1035 label / RFC 1123 label). */
+export function isLabelName(name: string, startWithLetter = false): boolean {
+  return name.length <= 63 && (startWithLetter ? /^[a-z]([-a-z0-9]*[a-z0-9])?$/ : /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).test(name);
+}
+
+export function isIPAddress(address: string): boolean {
+  return isIP(address) !== 0;
+}
+
+export function isURI(uri: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri) && URL.canParse(uri);
+}
+
+export function isEmailAddress(address: string): boolean {
+  return /^[^@\s]+@[^@\s]+$/.test(address);
+}

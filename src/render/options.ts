@@ -1,0 +1,23 @@
+/** What the render core can be asked to do differently; the function config (src/config) fills it. */
+export type Mode = 'standalone' | 'kubedb';
+export const MODES: readonly Mode[] = ['standalone', 'kubedb'];
+
+export interface ImageOverrides {
+  db?: string;
+  coordinator?: string;
+  init?: string;
+  exporter?: string;
+}
+
+export interface RenderOptions {
+  /** Cluster domain in the server certificate's pods wildcard SAN. */
+  clusterDomain: string;
+  /** Replace catalog images, e.g. to pull from a mirror. */
+  images: ImageOverrides;
+  /** Render the pod scheduling gate the watcher removes. */
+  schedulingGate: boolean;
+  /** Annotate Argo CD sync waves: Certificates and placeholder Secrets before the workload. */
+  argoSyncWaves: boolean;
+  /** standalone: render everything; kubedb: only Certificates and placeholder Secrets, the PerconaXtraDB stays live. */
+  mode: Mode;
+}
