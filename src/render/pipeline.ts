@@ -9,7 +9,7 @@ import { ISSUER_GROUP, KUBEDB_GROUP, PERCONA_XTRADB_KIND, PERCONA_XTRADB_VERSION
 import { resolveDatabase } from './model';
 import { RenderOptions } from './options';
 import { Problem } from './problems';
-import { GENERATED_FROM_ANNOTATION, INDEX_ANNOTATIONS, LOCAL_CONFIG_ANNOTATION, PATH_ANNOTATIONS } from './project';
+import { CERT_ALIAS_LABEL, GENERATED_FROM_ANNOTATION, INDEX_ANNOTATIONS, LOCAL_CONFIG_ANNOTATION, PATH_ANNOTATIONS } from './project';
 import { renderDatabase, renderWarnings } from './render';
 import { PerconaXtraDB } from './types';
 import { hasTLS, IssuerIndex, validateDatabase, validateWithoutTLS } from './validate';
@@ -170,25 +170,33 @@ function markSource(db: KubeObject, options: RenderOptions): KubeObject {
   return { ...db, metadata: { ...db.metadata, annotations } };
 }
 
-/** A rendered object may not take the identity of an input object or of another database's object. */
+/**
+ * A rendered object may not take the identity of an input object or of another database's object.
+ * One problem per database and field, naming every object that collides.
+ */
 function findCollisions(kept: readonly KubeObject[], rendered: readonly Rendered[]): Map<PerconaXtraDB, Problem[]> {
   const existing = new Map(kept.map((item) => [objectKey(item), item]));
   const claimed = new Map<string, PerconaXtraDB>();
   const problems = new Map<PerconaXtraDB, Problem[]>();
   for (const { db, objects } of rendered) {
+    const clashes = new Map<string, string[]>();
     for (const object of objects) {
       const key = objectKey(object);
       const other = existing.get(key);
       const owner = claimed.get(key);
-      let message: string | undefined;
-      if (other && generatedFrom(other) === undefined) message = `would render ${describe(object)}, which already exists in the input`;
-      else if (owner && owner !== db) message = `would render ${describe(object)}, which is also rendered for PerconaXtraDB ${owner.metadata.name}`;
-      else if (owner === db) message = `would render ${describe(object)} twice; give each certificate its own secretName`;
-      if (message) {
-        const list = problems.get(db) ?? [];
-        list.push({ severity: 'error', path: collisionPath(db, object), message });
-        problems.set(db, list);
-      } else claimed.set(key, db);
+      let clash: string | undefined;
+      if (other && generatedFrom(other) === undefined) clash = `${describe(object)} (already in the input)`;
+      else if (owner && owner !== db) clash = `${describe(object)} (also rendered for PerconaXtraDB ${owner.metadata.name})`;
+      else if (owner === db) clash = `${describe(object)} (twice: give each certificate its own secretName)`;
+      if (clash === undefined) {
+        claimed.set(key, db);
+        continue;
+      }
+      const path = collisionPath(db, object);
+      clashes.set(path, [...(clashes.get(path) ?? []), clash]);
+    }
+    if (clashes.size > 0) {
+      problems.set(db, [...clashes].map(([path, list]) => ({ severity: 'error', path, message: `would render objects that collide: ${list.join('; ')}` })));
     }
   }
   return problems;
@@ -196,11 +204,9 @@ function findCollisions(kept: readonly KubeObject[], rendered: readonly Rendered
 
 /** Points at the user's field that produced the colliding name: a certificate's secretName, else the database name. */
 function collisionPath(db: PerconaXtraDB, object: KubeObject): string {
-  if (object.kind === 'Secret') {
-    const index = db.spec?.tls?.certificates?.findIndex((c) => c.secretName === object.metadata.name) ?? -1;
-    if (index >= 0) return `spec.tls.certificates[${index}].secretName`;
-  }
-  return 'metadata.name';
+  const alias = object.kind === 'Secret' ? object.metadata.labels?.[CERT_ALIAS_LABEL] : undefined;
+  const index = alias === undefined ? -1 : (db.spec?.tls?.certificates?.findIndex((c) => c.alias === alias && c.secretName === object.metadata.name) ?? -1);
+  return index >= 0 ? `spec.tls.certificates[${index}].secretName` : 'metadata.name';
 }
 
 function highestIndexByPath(objects: readonly KubeObject[]): Map<string, number> {

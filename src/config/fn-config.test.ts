@@ -1,0 +1,51 @@
+import { DEFAULT_CONFIG, parseFnConfig } from './fn-config';
+
+describe('parseFnConfig', () => {
+  it('defaults without a config, and for an empty ConfigMap', () => {
+    expect(parseFnConfig(undefined)).toEqual({ config: DEFAULT_CONFIG, results: [] });
+    expect(parseFnConfig({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: {} })).toEqual({ config: DEFAULT_CONFIG, results: [] });
+  });
+
+  it('reads ConfigMap string data, booleans included', () => {
+    const parsed = parseFnConfig({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'function-input' },
+      data: { clusterDomain: 'corp.internal', 'images.db': 'mirror/pxc:8.4.3', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' },
+    });
+    expect(parsed).toEqual({
+      config: { clusterDomain: 'corp.internal', images: { db: 'mirror/pxc:8.4.3' }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb' },
+      results: [],
+    });
+  });
+
+  it('reads the typed config, with kpt and kustomize annotations on it', () => {
+    const parsed = parseFnConfig({
+      apiVersion: 'fn.pxc-tls.dev/v1alpha1',
+      kind: 'PxcTlsConfig',
+      metadata: { name: 'pxc-tls', annotations: { 'config.kubernetes.io/function': 'exec:\n  path: pxc-tls\n', 'config.kubernetes.io/local-config': 'true' } },
+      spec: { clusterDomain: 'cluster.example', images: { exporter: 'mirror/exporter:1' }, schedulingGate: true },
+    });
+    expect(parsed.results).toEqual([]);
+    expect(parsed.config).toEqual({ ...DEFAULT_CONFIG, clusterDomain: 'cluster.example', images: { exporter: 'mirror/exporter:1' } });
+  });
+
+  it('accepts a PerconaXtraDB as its own generator config (kustomize generators)', () => {
+    expect(parseFnConfig({ apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', metadata: { name: 'db' }, spec: {} }).results).toEqual([]);
+  });
+
+  it('reports every problem at once, naming the field', () => {
+    const parsed = parseFnConfig({ apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'c' }, spec: { clusterDomain: 'Not A Domain', colour: 'blue', argoSyncWaves: 'yes' } });
+    expect(parsed.results.map((r) => [r.severity, r.field?.path])).toEqual([
+      ['error', 'spec.clusterDomain'],
+      ['error', 'spec.colour'],
+      ['error', 'spec.argoSyncWaves'],
+    ]);
+    expect(parsed.results[1]!.message).toContain('unknown option "colour"');
+  });
+
+  it('rejects top-level fields of the typed config outside spec', () => {
+    const parsed = parseFnConfig({ apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'c' }, clusterDomain: 'x' });
+    expect(parsed.results.map((r) => r.field?.path)).toEqual(['clusterDomain']);
+  });
+});
