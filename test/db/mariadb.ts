@@ -220,6 +220,43 @@ export async function sqlOk(install: MariaDBInstall, query: string, opts: Client
   return r.stdout;
 }
 
+/** A client connection kept open across statements (to show it survives a TLS reload). */
+export interface Session {
+  query(q: string): Promise<string>;
+  close(): void;
+}
+
+export function openSession(install: MariaDBInstall, opts: ClientOptions): Session {
+  const args = [opts.defaultsFile ? `--defaults-file=${opts.defaultsFile}` : '--no-defaults', ...opts.args, ...(opts.user ? [`--user=${opts.user}`] : []),
+    '--batch', '--skip-column-names', '--unbuffered', '--connect-timeout=10'];
+  const p = spawn(install.client, args, { env: { ...install.env, ...(opts.password !== undefined ? { MYSQL_PWD: opts.password } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let exited = false;
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  p.on('exit', () => (exited = true));
+  let n = 0;
+  return {
+    async query(q) {
+      const marker = `--end-of-query-${++n}--`;
+      const start = out.length;
+      p.stdin.write(`${q};\nSELECT '${marker}';\n`);
+      const end = Date.now() + (opts.timeoutMs ?? 30_000);
+      for (;;) {
+        const i = out.indexOf(`${marker}\n`, start);
+        if (i >= 0) return out.slice(start, i);
+        if (exited || Date.now() > end) throw new Error(`session ${exited ? 'ended' : 'timed out'}: ${err.trim()}`);
+        await sleep(50);
+      }
+    },
+    close() {
+      p.stdin.end();
+      if (!exited) p.kill();
+    },
+  };
+}
+
 // ---- servers ------------------------------------------------------------------------------------
 
 export interface GaleraOptions {
@@ -255,6 +292,8 @@ export interface Node {
   /** The full mariadbd command line (for the test log). */
   argv: string[];
   exited(): boolean;
+  /** mariadbd's own pid (from its pid file): unchanged means not restarted. */
+  serverPid(): number;
   /** SQL as root over the Unix socket (administration only; the TLS tests connect over TCP). */
   admin(query: string): Promise<string>;
   /** One status variable, e.g. wsrep_cluster_size. */
@@ -353,6 +392,7 @@ export async function startNode(install: MariaDBInstall, o: NodeOptions): Promis
     errorLog,
     argv: [install.mariadbd, '--no-defaults', ...argv],
     exited: () => done,
+    serverPid: () => Number(read(join(dir, 'mysqld.pid')).trim()),
     admin: (q) => sqlOk(install, q, adminOpts),
     async status(name) {
       const out = await sqlOk(install, `SHOW GLOBAL STATUS LIKE '${name}'`, adminOpts);
