@@ -3,11 +3,20 @@
  * watcher (loaded only then, so the function never pays for the Kubernetes client).
  */
 import { readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { runFunction } from './krm/function';
 import { HELP } from './help';
 
 declare const PXC_TLS_VERSION: string | undefined;
+/** Set by the build: the watcher's own bundle beside this one, loaded only by `pxc-tls watch`. */
+declare const PXC_TLS_WATCH_BUNDLE: string | undefined;
 const VERSION = typeof PXC_TLS_VERSION === 'string' ? PXC_TLS_VERSION : 'dev';
+
+function loadWatcher(): { runWatcher(args: readonly string[]): Promise<number> } {
+  const path = typeof PXC_TLS_WATCH_BUNDLE === 'string' ? join(__dirname, PXC_TLS_WATCH_BUNDLE) : './watch/main';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path);
+}
 
 /** Writes all of `text` to a file descriptor, synchronously: the process may exit right after. */
 function writeAll(fd: number, text: string): void {
@@ -50,11 +59,7 @@ export function main(argv: readonly string[]): number | Promise<number> {
     writeAll(1, `pxc-tls ${VERSION}\n`);
     return 0;
   }
-  if (command === 'watch') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const watcher = require('./watch/main') as { runWatcher(args: readonly string[]): Promise<number> };
-    return watcher.runWatcher(rest);
-  }
+  if (command === 'watch') return loadWatcher().runWatcher(rest);
   writeAll(2, `pxc-tls: unknown command "${command}"; see pxc-tls --help\n`);
   return 1;
 }
