@@ -2,9 +2,10 @@
  * Command line: `pxc-tls` runs the KRM function on stdin; `pxc-tls watch` runs the in-cluster
  * watcher (loaded only then, so the function never pays for the Kubernetes client).
  */
-import { readFileSync, writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFunction } from './krm/function';
+import { DEFAULT_READ_OPTIONS } from './krm/yaml-read';
 import { HELP } from './help';
 
 declare const PXC_TLS_VERSION: string | undefined;
@@ -31,18 +32,39 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
-function readStdin(): string {
-  try {
-    return readFileSync(0, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN' || code === 'EOF') return '';
-    throw error;
+/**
+ * Reads all of stdin, but stops past `limit` bytes: a huge or endless input is refused without
+ * holding it all in memory.
+ */
+function readStdin(limit: number): string | undefined {
+  const chunks: Buffer[] = [];
+  const chunk = Buffer.alloc(1 << 20);
+  let total = 0;
+  for (;;) {
+    let read: number;
+    try {
+      read = readSync(0, chunk, 0, chunk.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EOF') break;
+      throw error;
+    }
+    if (read === 0) break;
+    total += read;
+    if (total > limit) return undefined;
+    chunks.push(Buffer.from(chunk.subarray(0, read)));
   }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function runFunctionCommand(): number {
-  const run = runFunction(readStdin());
+  const input = readStdin(DEFAULT_READ_OPTIONS.maxBytes);
+  if (input === undefined) {
+    writeAll(2, `pxc-tls: input is larger than ${DEFAULT_READ_OPTIONS.maxBytes} bytes; refusing to parse it\n`);
+    return 1;
+  }
+  const run = runFunction(input);
   if (run.stdout) writeAll(1, run.stdout);
   if (run.stderr) writeAll(2, run.stderr);
   return run.exitCode;
