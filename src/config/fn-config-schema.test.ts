@@ -1,0 +1,196 @@
+/**
+ * fn-config/schema.json and parseFnConfig must describe the same options. There is no JSON Schema
+ * validator among the dependencies, so this test carries a small one for exactly the keywords the
+ * schema uses (type, const, enum, pattern, minLength, maxLength, properties, additionalProperties,
+ * required, $ref), and checks that schema and parser agree on a table of inputs, on the option
+ * set, and on the shipped examples.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { CONFIG_API_VERSION, CONFIG_KIND, parseFnConfig } from './fn-config';
+
+type Schema = {
+  $ref?: string;
+  type?: string;
+  const?: unknown;
+  enum?: unknown[];
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean;
+  required?: string[];
+  default?: unknown;
+  examples?: unknown[];
+  $defs?: Record<string, Schema>;
+};
+
+const ROOT = join(__dirname, '../..');
+const schema = JSON.parse(readFileSync(join(ROOT, 'fn-config/schema.json'), 'utf8')) as Schema;
+const KNOWN_KEYWORDS = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'properties', 'additionalProperties', 'required', 'default', 'examples']);
+
+function resolve(node: Schema): Schema {
+  if (!node.$ref) return node;
+  const name = node.$ref.replace('#/$defs/', '');
+  const target = schema.$defs?.[name];
+  if (!target) throw new Error(`unresolved $ref ${node.$ref}`);
+  return { ...resolve(target), ...node, $ref: undefined } as Schema;
+}
+
+/** The schema's verdict: the paths it rejects (empty: valid). */
+function validate(value: unknown, node: Schema, path = ''): string[] {
+  const s = resolve(node);
+  const here = path || '<root>';
+  if (s.const !== undefined && value !== s.const) return [here];
+  if (s.enum && !s.enum.includes(value)) return [here];
+  if (s.type === 'string') {
+    if (typeof value !== 'string') return [here];
+    if (s.minLength !== undefined && value.length < s.minLength) return [here];
+    if (s.maxLength !== undefined && value.length > s.maxLength) return [here];
+    if (s.pattern && !new RegExp(s.pattern, 'u').test(value)) return [here];
+  }
+  if (s.type === 'boolean' && typeof value !== 'boolean') return [here];
+  if (s.type === 'object') {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [here];
+    const object = value as Record<string, unknown>;
+    const problems = (s.required ?? []).filter((key) => !(key in object)).map((key) => (path ? `${path}.${key}` : key));
+    for (const [key, child] of Object.entries(object)) {
+      const childPath = path ? `${path}.${key}` : key;
+      const property = s.properties?.[key];
+      if (property) problems.push(...validate(child, property, childPath));
+      else if (s.additionalProperties === false) problems.push(childPath);
+    }
+    return problems;
+  }
+  return [];
+}
+
+/** The parser's verdict: the field paths of its error results. */
+function parse(config: Record<string, unknown>): string[] {
+  return parseFnConfig(config)
+    .results.filter((r) => r.severity === 'error')
+    .map((r) => r.field?.path ?? '<root>');
+}
+
+const typed = (spec: unknown, extra: Record<string, unknown> = {}) => ({ apiVersion: CONFIG_API_VERSION, kind: CONFIG_KIND, metadata: { name: 'pxc-tls' }, spec, ...extra });
+const configMap = (data: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data });
+
+/** The leaf options of `spec`, as dotted names. */
+function leaves(node: Schema, prefix = ''): Array<[string, Schema]> {
+  const s = resolve(node);
+  if (s.type !== 'object' || !s.properties) return [[prefix, s]];
+  return Object.entries(s.properties).flatMap(([key, child]) => leaves(child, prefix ? `${prefix}.${key}` : key));
+}
+
+/** A value the schema accepts for a leaf, in the typed form. */
+function sample(s: Schema): unknown {
+  if (s.examples?.length) return s.examples[s.examples.length - 1];
+  if (s.enum) return s.enum[s.enum.length - 1];
+  if (s.type === 'boolean') return !(s.default as boolean);
+  throw new Error('no sample for a leaf of the schema');
+}
+
+function nest(dotted: string, value: unknown): Record<string, unknown> {
+  const [head, ...rest] = dotted.split('.');
+  return { [head!]: rest.length ? nest(rest.join('.'), value) : value };
+}
+
+const specSchema = schema.properties!.spec!;
+const specLeaves = leaves(specSchema);
+const configMapSchema = schema.$defs!.ConfigMapData!;
+
+describe('fn-config/schema.json', () => {
+  it('uses only the keywords this test understands, and every object closes with additionalProperties: false', () => {
+    const walk = (node: unknown, path: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const s = node as Record<string, unknown>;
+      for (const key of Object.keys(s)) expect({ path, key, known: KNOWN_KEYWORDS.has(key) }).toEqual({ path, key, known: true });
+      if (s.type === 'object' && s.properties) expect({ path, additionalProperties: s.additionalProperties }).toEqual({ path, additionalProperties: false });
+      for (const [key, child] of Object.entries((s.properties ?? {}) as Record<string, unknown>)) walk(child, `${path}.${key}`);
+      for (const [key, child] of Object.entries((s.$defs ?? {}) as Record<string, unknown>)) walk(child, `${path}.$defs.${key}`);
+    };
+    walk(schema, '');
+    expect(schema.properties!.apiVersion!.const).toBe(CONFIG_API_VERSION);
+    expect(schema.properties!.kind!.const).toBe(CONFIG_KIND);
+  });
+
+  it('has the same option set as parseFnConfig: every schema option parses and sets the config', () => {
+    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.coordinator', 'images.db', 'images.exporter', 'images.init', 'mode', 'schedulingGate']);
+    for (const [name, leaf] of specLeaves) {
+      const value = sample(leaf);
+      const config = typed(nest(name, value));
+      expect({ name, schema: validate(config, schema), parser: parse(config) }).toEqual({ name, schema: [], parser: [] });
+      const parsed = parseFnConfig(config).config as unknown as Record<string, unknown>;
+      const got = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], parsed);
+      expect({ name, got }).toEqual({ name, got: value });
+    }
+  });
+
+  it('gives the defaults the parser uses', () => {
+    const defaults = parseFnConfig(undefined).config as unknown as Record<string, unknown>;
+    for (const [name, leaf] of specLeaves) {
+      if (leaf.default !== undefined) expect({ name, default: defaults[name] }).toEqual({ name, default: leaf.default });
+    }
+  });
+
+  it('has the same ConfigMap keys as the typed options, and each parses as a string', () => {
+    expect(Object.keys(configMapSchema.properties!).sort()).toEqual(specLeaves.map(([name]) => name).sort());
+    for (const [name, leaf] of specLeaves) {
+      const value = String(sample(leaf));
+      const config = configMap({ [name]: value });
+      expect({ name, schema: validate(config.data, configMapSchema), parser: parse(config) }).toEqual({ name, schema: [], parser: [] });
+    }
+  });
+
+  // Each row: a typed spec or ConfigMap data, and the field paths both must reject.
+  const typedCases: Array<[string, Record<string, unknown>, string[]]> = [
+    ['an unknown option', { colour: 'blue' }, ['spec.colour']],
+    ['an unknown image component', { images: { sidecar: 'x:1' } }, ['spec.images.sidecar']],
+    ['a boolean as text', { argoSyncWaves: 'yes' }, ['spec.argoSyncWaves']],
+    ['an unknown mode', { mode: 'operator' }, ['spec.mode']],
+    ['an invalid domain', { clusterDomain: 'Not A Domain' }, ['spec.clusterDomain']],
+    ['an empty domain', { clusterDomain: '' }, ['spec.clusterDomain']],
+    ['a domain with an empty label', { clusterDomain: 'a..b' }, ['spec.clusterDomain']],
+    ['an image with a space', { images: { db: 'a b' } }, ['spec.images.db']],
+    ['an empty image', { images: { init: '' } }, ['spec.images.init']],
+    ['a number for a string', { clusterDomain: 5 }, ['spec.clusterDomain']],
+    ['all options valid', { clusterDomain: 'corp.internal', images: { db: 'm/pxc:1', coordinator: 'm/c:1', init: 'm/i:1', exporter: 'm/e:1' }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb' }, []],
+  ];
+  it.each(typedCases)('typed config, %s: schema and parser reject the same fields', (_name, spec, expected) => {
+    const config = typed(spec);
+    expect(validate(config, schema).sort()).toEqual(expected);
+    expect(parse(config).sort()).toEqual(expected);
+  });
+
+  it('rejects a field beside spec in both', () => {
+    const config = typed({}, { clusterDomain: 'corp.internal' });
+    expect(validate(config, schema)).toEqual(['clusterDomain']);
+    expect(parse(config)).toEqual(['clusterDomain']);
+  });
+
+  const configMapCases: Array<[string, Record<string, unknown>, string[]]> = [
+    ['an unknown key', { colour: 'blue' }, ['colour']],
+    ['an unknown image component', { 'images.sidecar': 'x:1' }, ['images.sidecar']],
+    ['a boolean that is not true/false', { schedulingGate: 'no' }, ['schedulingGate']],
+    ['an unknown mode', { mode: 'Kubedb' }, ['mode']],
+    ['all keys valid', { clusterDomain: 'corp.internal', 'images.exporter': 'm/e:1', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' }, []],
+  ];
+  it.each(configMapCases)('ConfigMap data, %s: schema and parser reject the same keys', (_name, data, expected) => {
+    expect(validate(data, configMapSchema).sort()).toEqual(expected);
+    expect(
+      parse(configMap(data))
+        .map((p) => p.replace(/^data\./, ''))
+        .sort(),
+    ).toEqual(expected);
+  });
+
+  it.each(['typed.yaml', 'configmap.yaml'])('fn-config/%s is valid for the schema and the parser', (file) => {
+    const docs = loadAll(readFileSync(join(ROOT, 'fn-config', file), 'utf8')) as Array<Record<string, unknown>>;
+    expect(docs).toHaveLength(1);
+    const config = docs[0]!;
+    if (config.kind === CONFIG_KIND) expect(validate(config, schema)).toEqual([]);
+    else expect(validate(config.data, configMapSchema)).toEqual([]);
+    expect(parseFnConfig(config).results).toEqual([]);
+  });
+});
