@@ -19,9 +19,17 @@ const SPECIAL_WORDS = new Set(
   ['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null'].flatMap((w) => [w, w.toUpperCase(), w[0]!.toUpperCase() + w.slice(1)]),
 );
 
+/** Generated objects repeat the same keys and values thousands of times: remember the verdicts. */
+const plainSafeCache = new Map<string, boolean>();
+
 /** True when `value` can be written without quotes and read back unchanged by YAML 1.1 and 1.2. */
 export function isPlainSafe(value: string): boolean {
-  return PLAIN.test(value) && !SPECIAL_WORDS.has(value);
+  let safe = plainSafeCache.get(value);
+  if (safe === undefined) {
+    safe = PLAIN.test(value) && !SPECIAL_WORDS.has(value);
+    if (plainSafeCache.size < 100_000) plainSafeCache.set(value, safe);
+  }
+  return safe;
 }
 
 function scalar(value: string | number | boolean | null | undefined): string {

@@ -3,9 +3,11 @@
  * source text; items whose only change is in annotations are edited in their source text; all
  * others (new objects) are emitted from their values.
  */
+import { load, CORE_SCHEMA } from 'js-yaml';
 import { Result } from './results';
+import { setAnnotationInText } from './text-edit';
 import { KubeObject, OutputItem } from './types';
-import { editAnnotations, AnnotationChanges } from './yaml-edit';
+import type { AnnotationChanges } from './yaml-edit';
 import { emitSequenceItem } from './yaml-emit';
 import { ResourceListInput } from './yaml-read';
 
@@ -29,7 +31,38 @@ function itemText(input: Pick<ResourceListInput, 'items' | 'itemTexts'>, item: O
   if (item.object === original) return source;
   const changes = annotationChanges(original, item.object);
   if (changes === undefined) return emitSequenceItem(item.object);
-  return editAnnotations(source, changes, original.metadata.annotations?.[SEQ_INDENT]);
+  return editInText(source, changes, item.object) ?? documentEdit(source, changes, original.metadata.annotations?.[SEQ_INDENT]);
+}
+
+/** The fast path: line edits, accepted only if the result reads back as exactly the wanted object. */
+function editInText(source: string, changes: AnnotationChanges, wanted: KubeObject): string | undefined {
+  let text: string | undefined = source;
+  for (const [key, value] of Object.entries(changes)) {
+    text = setAnnotationInText(text, key, value);
+    if (text === undefined) return undefined;
+  }
+  try {
+    const [parsed] = load(text, { schema: CORE_SCHEMA }) as unknown[];
+    return sameData(parsed, wanted) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The general path through the `yaml` Document API, loaded only when needed. */
+function documentEdit(source: string, changes: AnnotationChanges, seqIndent: string | undefined): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { editAnnotations } = require('./yaml-edit') as typeof import('./yaml-edit');
+  return editAnnotations(source, changes, seqIndent);
+}
+
+/** Deep equality of plain data, ignoring map key order. */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  return keysA.length === keysB.length && keysA.every((key) => key in b && sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
 
 /** The annotation edits that turn `before` into `after`, or undefined if anything else changed too. */

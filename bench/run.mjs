@@ -1,0 +1,41 @@
+// `npm run bench`: prints a table of figures and writes them to bench/results/latest.json.
+// Usage: node bench/run.mjs [function] [kpt] [throughput] [watcher]   (default: all)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { coldStart, underKpt, throughput } from './function.mjs';
+
+const wanted = new Set(process.argv.slice(2));
+const want = (name) => wanted.size === 0 || wanted.has(name);
+const kptVersion = spawnSync('kpt', ['version'], { encoding: 'utf8' }).stdout.trim();
+const machine = { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, kpt: kptVersion, loadavg: (await import('node:os')).loadavg() };
+const results = { date: new Date().toISOString(), machine };
+
+const fmt = (n, digits = 1) => n.toFixed(digits);
+console.log(`machine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}, kpt ${machine.kpt}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')}`);
+
+if (want('function')) {
+  const r = (results.coldStart = coldStart());
+  console.log(`\ncold start, one database (median of ${r.runs})\n  node -e 0        ${fmt(r.nodeMs)} ms\n  pxc-tls          ${fmt(r.functionMs)} ms\n  ratio            ${fmt(r.ratio, 2)}×   (target ${r.target})`);
+}
+if (want('kpt')) {
+  const r = (results.kpt = underKpt());
+  console.log(`\nkpt fn eval --exec, one database (median of ${r.runs})\n  cat (no-op)      ${fmt(r.catMs)} ms\n  pxc-tls          ${fmt(r.functionMs)} ms\n  extra            ${fmt(r.extraMs)} ms   (target ${r.target})`);
+}
+if (want('throughput')) {
+  const r = (results.throughput = throughput());
+  console.log(`\nthroughput (whole process; best of 3, one run at 10,000)   target: ${r.target}`);
+  console.log('  databases   input MiB   wall ms   peak RSS MiB   × previous');
+  for (const row of r.rows) {
+    console.log(`  ${String(row.databases).padStart(9)}   ${fmt(row.inputMiB, 2).padStart(9)}   ${fmt(row.ms, 0).padStart(7)}   ${fmt(row.rssMiB).padStart(12)}   ${row.growth ? fmt(row.growth, 2) + '×' : ''}`);
+  }
+}
+if (want('watcher')) {
+  const { watcherBench } = await import('./watcher.mjs').catch(() => ({ watcherBench: undefined }));
+  if (watcherBench) results.watcher = await watcherBench();
+  else console.log('\nwatcher: bench/watcher.mjs not available');
+}
+
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
+console.log('\nwritten: bench/results/latest.json');
