@@ -17,14 +17,14 @@ describe.each(CASES.map((dir) => [basename(dir), dir] as const))('%s', (_name, c
   it.each(['render', 'eval'] as const)('kpt fn %s gives the expected diff and results, and a second run changes nothing', (mode) => {
     const pkg = stagePackage(caseDir);
     stagedDirs.push(pkg);
-    const first = runKpt(pkg, mode, binDir);
+    const first = runKpt(pkg, mode, binDir, 'pxc-tls', config);
     if (UPDATE && mode === 'render') updateGolden(caseDir, first);
     const golden = readGolden(caseDir);
     expect(first.exitCode).toBe(config.exitCode ?? 0);
     if (config.stdErr) expect(first.stderr).toContain(config.stdErr);
     expect(first.diff).toBe(golden.diff);
     expect(first.results).toBe(golden.results);
-    const second = runKpt(pkg, mode, binDir);
+    const second = runKpt(pkg, mode, binDir, 'pxc-tls', config);
     expect(second.exitCode).toBe(config.exitCode ?? 0);
     expect(second.diff).toBe(golden.diff);
     expect(second.files).toEqual(first.files);
@@ -42,5 +42,5 @@ describe.each(CASES.map((dir) => [basename(dir), dir] as const))('%s', (_name, c
 });
 
 it('found the example packages', () => {
-  expect(CASES.length).toBeGreaterThanOrEqual(7);
+  expect(CASES.length).toBeGreaterThanOrEqual(11);
 });

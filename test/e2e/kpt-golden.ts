@@ -18,7 +18,14 @@ export const BUNDLE = join(REPO, 'dist/pxc-tls.cjs');
 export interface CaseConfig {
   exitCode?: number;
   stdErr?: string;
+  /** Eval only (kpt's e2e convention): function arguments, passed as `-- key=value`. */
+  args?: Record<string, string>;
+  /** Eval only: a function config file (relative to the package), passed as `--fn-config`. */
+  fnConfig?: string;
 }
+
+/** How `kpt fn eval` is given the config a package's Kptfile gives `kpt fn render`. */
+export type EvalConfig = Pick<CaseConfig, 'args' | 'fnConfig'>;
 
 export interface KptRun {
   exitCode: number;
@@ -79,9 +86,11 @@ function snapshot(dir: string, prefix = ''): Map<string, string> {
 }
 
 /** Runs kpt in the package the way users do (from inside it: kpt resolves exec paths against the cwd). */
-export function runKpt(pkg: string, mode: 'render' | 'eval', binDir: string, execName = 'pxc-tls'): KptRun {
+export function runKpt(pkg: string, mode: 'render' | 'eval', binDir: string, execName = 'pxc-tls', evalConfig: EvalConfig = {}): KptRun {
   const resultsDir = mkdtempSync(join(tmpdir(), 'pxc-tls-results-'));
   const args = mode === 'render' ? ['fn', 'render', '--allow-exec', '--results-dir', resultsDir] : ['fn', 'eval', '--exec', execName, '--results-dir', resultsDir, '.'];
+  if (mode === 'eval' && evalConfig.fnConfig) args.push('--fn-config', evalConfig.fnConfig);
+  if (mode === 'eval' && evalConfig.args) args.push('--', ...Object.entries(evalConfig.args).map(([key, value]) => `${key}=${value}`));
   const run = spawnSync('kpt', args, { cwd: pkg, encoding: 'utf8', env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` } });
   git(pkg, 'add', '-A');
   const diff = git(pkg, 'diff', '--cached', '--no-color');
