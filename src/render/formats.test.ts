@@ -1,0 +1,38 @@
+import { isDNSName, isEmailAddress, isIPAddress, isLabelName, isSubdomainName, isURI, parseGoDuration } from './formats';
+
+describe('parseGoDuration (time.ParseDuration)', () => {
+  it.each([
+    ['2160h', 2160 * 3600],
+    ['1h30m', 5400],
+    ['90m', 5400],
+    ['1.5h', 5400],
+    ['300ms', 0.3],
+    ['0', 0],
+    ['-1h', -3600],
+  ])('%s → %d s', (text, seconds) => expect(parseGoDuration(text)).toBeCloseTo(seconds));
+
+  it.each(['90 days', '1d', '1y', 'h', '', '1h 30m', '10'])('rejects %j', (text) => expect(parseGoDuration(text)).toBeUndefined());
+});
+
+describe('name formats', () => {
+  it('DNS names allow one leading wildcard label and no underscores', () => {
+    expect(isDNSName('*.sample-pxc-pods.demo.svc')).toBe(true);
+    expect(isDNSName('localhost')).toBe(true);
+    expect(isDNSName('a.*.b')).toBe(false);
+    expect(isDNSName('bad_name.example')).toBe(false);
+    expect(isDNSName('x'.repeat(64) + '.example')).toBe(false);
+  });
+
+  it('object and label names are lower case', () => {
+    expect(isSubdomainName('sample-pxc.server')).toBe(true);
+    expect(isSubdomainName('Server_Cert')).toBe(false);
+    expect(isLabelName('1-sample', true)).toBe(false);
+    expect(isLabelName('1-sample')).toBe(true);
+  });
+
+  it('IPs, URIs and emails', () => {
+    expect([isIPAddress('127.0.0.1'), isIPAddress('::1'), isIPAddress('10.0.0.300')]).toEqual([true, true, false]);
+    expect([isURI('spiffe://example.com/x'), isURI('not a uri'), isURI('/relative')]).toEqual([true, false, false]);
+    expect([isEmailAddress('dba@example.com'), isEmailAddress('example.com')]).toEqual([true, false]);
+  });
+});
