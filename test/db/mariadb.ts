@@ -9,7 +9,7 @@
 // The binaries come from scripts/tools/mariadb.sh (Debian's packages unpacked into .cache), run from
 // ensureMariaDB() — the test setup installs what it needs, nothing is installed by hand.
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -78,23 +78,48 @@ export function ensureMariaDB(): Promise<MariaDBInstall> {
 // ---- ports ------------------------------------------------------------------------------------
 
 const handedOut = new Set<number>();
+const PORT_CLAIMS = join(tmpdir(), 'pxc-db-ports');
 
-/** A TCP port free on 127.0.0.1 right now, never handed out twice by this process. */
+/** A TCP port free on 127.0.0.1 now and claimed for this process. Galera's SST and IST ports are
+ * bound only when a transfer starts, long after they are chosen: so the port comes from below the
+ * kernel's ephemeral range (no outgoing connection or listen(0) takes it meanwhile), and a claim file
+ * keeps other jest workers off it (a claim whose process is gone is taken over). */
 export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((res, rej) => {
-      const s = createServer();
-      s.once('error', rej);
-      s.listen(0, '127.0.0.1', () => {
-        const a = s.address();
-        s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-      });
-    });
-    if (port && !handedOut.has(port)) {
+  mkdirSync(PORT_CLAIMS, { recursive: true });
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port) || !claim(port)) continue;
+    if (await bindable(port)) {
       handedOut.add(port);
       return port;
     }
   }
+  throw new Error('no free loopback port found');
+}
+
+function claim(port: number): boolean {
+  const f = join(PORT_CLAIMS, String(port));
+  try {
+    writeFileSync(f, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    const owner = Number(readFileSync(f, 'utf8') || 0);
+    try {
+      if (owner) process.kill(owner, 0);
+      return false; // alive: someone else's
+    } catch {
+      writeFileSync(f, String(process.pid));
+      return true;
+    }
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => res(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
+  });
 }
 
 // ---- temp dirs and process lifetime -------------------------------------------------------------
