@@ -13,7 +13,13 @@ declare const PXC_TLS_VERSION: string | undefined;
 declare const PXC_TLS_WATCH_BUNDLE: string | undefined;
 const VERSION = typeof PXC_TLS_VERSION === 'string' ? PXC_TLS_VERSION : 'dev';
 
+/** Set by the single-executable build (scripts/build-sea.mjs): it carries only the KRM function. */
+declare const PXC_TLS_SEA: boolean | undefined;
+
 function loadWatcher(): { runWatcher(args: readonly string[]): Promise<number> } {
+  if (typeof PXC_TLS_SEA === 'boolean' && PXC_TLS_SEA) {
+    throw new Error('watch: this single executable carries only the KRM function; run the watcher from the container image or the npm package (node dist/pxc-tls.cjs watch)');
+  }
   const path = typeof PXC_TLS_WATCH_BUNDLE === 'string' ? join(__dirname, PXC_TLS_WATCH_BUNDLE) : './watch/main';
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path);
@@ -86,9 +92,10 @@ export function main(argv: readonly string[]): number | Promise<number> {
   return 1;
 }
 
-if (require.main === module) {
+/** Runs the command line and sets the exit code. */
+export function start(argv: readonly string[]): void {
   Promise.resolve()
-    .then(() => main(process.argv.slice(2)))
+    .then(() => main(argv))
     .then(
       (code) => {
         process.exitCode = code;
@@ -100,3 +107,7 @@ if (require.main === module) {
       },
     );
 }
+
+// The bundle run by node, or the single executable (whose embedded script Node versions differ on
+// treating as require.main).
+if (require.main === module || (typeof PXC_TLS_SEA === 'boolean' && PXC_TLS_SEA)) start(process.argv.slice(2));
