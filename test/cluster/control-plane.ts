@@ -49,10 +49,10 @@ const defaultRepoRoot = resolve(__dirname, '..', '..');
 /** Builds (or finds in the cache) the binaries; parses go-tools.sh's `tool version path (...)` lines. */
 export async function ensureTools(repoRoot = defaultRepoRoot, log: (l: string) => void = () => {}): Promise<ControlPlane['tools']> {
   const script = join(repoRoot, 'scripts', 'tools', 'go-tools.sh');
-  const { stdout } = await run('bash', [script, 'kube-apiserver', 'etcd', 'cert-manager'], {
-    maxBuffer: 16 << 20,
-    timeout: 90 * 60_000,
-  });
+  const p = run('bash', [script, 'kube-apiserver', 'etcd', 'cert-manager'], { maxBuffer: 16 << 20, timeout: 90 * 60_000 });
+  // Build progress (only on a cold cache) goes straight to our stderr: a cold build takes minutes.
+  p.child.stderr?.pipe(process.stderr);
+  const { stdout } = await p;
   const tools: Partial<ControlPlane['tools']> = {};
   for (const line of stdout.split('\n').filter(Boolean)) {
     log(line);
