@@ -1,0 +1,215 @@
+/**
+ * The reconcile of one database (`namespace/name`), serialised per key by the queue and
+ * idempotent: gather (informer caches only) → evaluate (the pure chain) → act only when
+ * something must change (a gate to remove, a condition that differs). Only the leader acts;
+ * followers keep their caches warm and track when they first saw each pod gated.
+ */
+import { NOT_YET_VALID } from './checks';
+import { gateIndex, removeGatePatch, type JsonPatchOp } from './gate';
+import type { Logger } from './log';
+import type { WatcherMetrics } from './metrics';
+import { conditionPatch, conditionUpToDate, controllerEvent, currentCondition, desiredCondition, podEvent, type EventObject } from './record';
+import { databaseOf, databaseRequirements, isGated } from './requirements';
+import { databaseKey, splitKey, type CertificateObject, type PodObject, type SecretObject } from './types';
+import { databaseVerdict, type DatabaseVerdict } from './verdict';
+import type { WorkResult } from './queue';
+
+/** Reads from the informer caches. */
+export interface Caches {
+  pods(namespace?: string): PodObject[];
+  secret(namespace: string, name: string): SecretObject | undefined;
+  certificates(namespace: string): CertificateObject[];
+}
+
+/** Writes, each one API call (see api-calls.ts). Errors carry the HTTP status as `statusCode`. */
+export interface Writer {
+  patchPod(namespace: string, name: string, patch: JsonPatchOp[]): Promise<void>;
+  patchPodStatus(namespace: string, name: string, body: object): Promise<void>;
+  createEvent(namespace: string, event: EventObject): Promise<void>;
+}
+
+export interface ControllerDeps {
+  caches: Caches;
+  writer: Writer;
+  isLeader(): boolean;
+  clusterDomain: string;
+  identity: string;
+  metrics: WatcherMetrics;
+  log: Logger;
+  now(): Date;
+  monotonic(): number;
+  eventSuffix(): string;
+  /** How soon a failing verdict is looked at again without any event (time-based checks). */
+  recheckMs?: number;
+}
+
+export function statusOf(error: unknown): number | undefined {
+  const e = error as { statusCode?: unknown; code?: unknown };
+  if (typeof e?.statusCode === 'number') return e.statusCode;
+  if (typeof e?.code === 'number') return e.code;
+  return undefined;
+}
+
+function podId(pod: PodObject): string {
+  return pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
+export class Controller {
+  /** Monotonic ms at which this replica first saw each gated pod (for the latency histogram). */
+  private readonly firstSeenGated = new Map<string, number>();
+  /** Latest verdict reason per database with pods to settle (for the gauge). */
+  private readonly verdicts = new Map<string, string>();
+
+  constructor(private readonly deps: ControllerDeps, private readonly enqueue: (key: string) => void) {}
+
+  verdictCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const reason of this.verdicts.values()) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    return counts;
+  }
+
+  gatedPods(): number {
+    return this.deps.caches.pods().filter((p) => isGated(p)).length;
+  }
+
+  onPod(verb: 'add' | 'update' | 'delete', pod: PodObject): void {
+    const id = podId(pod);
+    if (verb === 'delete' || !isGated(pod)) this.firstSeenGated.delete(id);
+    else if (!this.firstSeenGated.has(id)) this.firstSeenGated.set(id, this.deps.monotonic());
+    const db = databaseOf(pod);
+    if (db && pod.metadata.namespace) this.enqueue(databaseKey(pod.metadata.namespace, db));
+  }
+
+  /** A Secret or Certificate changed: every database whose pods mount that Secret. */
+  onSecretName(namespace: string | undefined, secretName: string | undefined): void {
+    if (!namespace || !secretName) return;
+    const keys = new Set<string>();
+    for (const pod of this.deps.caches.pods(namespace)) {
+      const db = databaseOf(pod);
+      if (db && (pod.spec?.volumes ?? []).some((v) => v.secret?.secretName === secretName)) keys.add(databaseKey(namespace, db));
+    }
+    keys.forEach((k) => this.enqueue(k));
+  }
+
+  /** Every database with a pod to settle (after a relist, on becoming leader). */
+  enqueueAll(): void {
+    const keys = new Set<string>();
+    for (const pod of this.deps.caches.pods()) {
+      const db = databaseOf(pod);
+      if (db && pod.metadata.namespace && toSettle(pod)) keys.add(databaseKey(pod.metadata.namespace, db));
+    }
+    keys.forEach((k) => this.enqueue(k));
+  }
+
+  async reconcile(key: string): Promise<WorkResult> {
+    const { deps } = this;
+    if (!deps.isLeader()) return;
+    const { namespace, name } = splitKey(key);
+    const pods = deps.caches.pods(namespace).filter((p) => databaseOf(p) === name && !p.metadata.deletionTimestamp && toSettle(p));
+    if (pods.length === 0) {
+      this.verdicts.delete(key);
+      return;
+    }
+    const now = deps.now();
+    const requirements = databaseRequirements(pods, name, deps.clusterDomain);
+    const certificates = deps.caches.certificates(namespace);
+    const verdict = databaseVerdict(namespace, requirements, {
+      secret: (ns, secretName) => deps.caches.secret(ns, secretName),
+      certificatesFor: (_ns, secretName) => certificates.filter((c) => c.spec?.secretName === secretName),
+    }, now);
+    deps.metrics.verdicts.inc({ reason: verdict.reason });
+    const previous = this.verdicts.get(key);
+    this.verdicts.set(key, verdict.reason);
+    const log = deps.log.with({ database: key });
+    if (previous !== verdict.reason) {
+      log.info(verdict.verified ? 'certificates verified' : 'certificates not ready', {
+        reason: verdict.reason, message: verdict.message, pods: pods.map((p) => p.metadata.name),
+        secrets: verdict.results.map((r) => ({ alias: r.alias, secret: r.secretName, reason: r.violation?.reason ?? 'Verified' })),
+      });
+    }
+
+    const ungated = new Set<PodObject>();
+    if (verdict.verified) {
+      for (const pod of pods) {
+        if (!isGated(pod)) continue;
+        if (!deps.isLeader()) return;
+        if (await this.ungate(pod, log)) ungated.add(pod);
+      }
+    }
+    await this.record(pods, verdict, ungated, log);
+    if (verdict.verified) this.verdicts.delete(key);
+    if (!verdict.verified) return { recheckAfterMs: verdict.reason === NOT_YET_VALID ? 2000 : deps.recheckMs ?? 30_000 };
+    return;
+  }
+
+  private async ungate(pod: PodObject, log: Logger): Promise<boolean> {
+    const { deps } = this;
+    const patch = removeGatePatch(pod);
+    if (!patch) return false;
+    const ns = pod.metadata.namespace ?? '';
+    try {
+      await deps.writer.patchPod(ns, pod.metadata.name, patch);
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return false; // gone meanwhile
+      deps.metrics.apiErrors.inc({ operation: 'patch-pod' });
+      // 422 (the test op failed: the gates moved) or 409: our cache is behind; the pod's update
+      // event will bring the key back. Anything else is retried by the queue.
+      if (status === 422 || status === 409) {
+        log.warn('gate patch refused; waiting for the pod to change', { pod: pod.metadata.name, status, index: gateIndex(pod) });
+        return false;
+      }
+      throw error;
+    }
+    const first = this.firstSeenGated.get(podId(pod));
+    this.firstSeenGated.delete(podId(pod));
+    if (first !== undefined) deps.metrics.ungateLatency.observe((deps.monotonic() - first) / 1000);
+    deps.metrics.ungated.inc();
+    log.info('scheduling gate removed', { pod: pod.metadata.name });
+    return true;
+  }
+
+  /** The verdict on each pod (condition + event, only when it changes) and one event on their controller. */
+  private async record(pods: PodObject[], verdict: DatabaseVerdict, ungated: Set<PodObject>, log: Logger): Promise<void> {
+    const { deps } = this;
+    const desired = desiredCondition(verdict);
+    const changed: PodObject[] = [];
+    for (const pod of pods) {
+      if (conditionUpToDate(pod, desired)) continue;
+      if (!deps.isLeader()) return;
+      const ns = pod.metadata.namespace ?? '';
+      try {
+        await deps.writer.patchPodStatus(ns, pod.metadata.name, conditionPatch(pod, desired, deps.now()));
+      } catch (error) {
+        if (statusOf(error) === 404) continue;
+        deps.metrics.apiErrors.inc({ operation: 'patch-pod-status' });
+        throw error;
+      }
+      changed.push(pod);
+      await this.emit(podEvent(pod, verdict, ungated.has(pod), this.eventContext()), log);
+    }
+    const summary = controllerEvent(changed, verdict, ungated.size, this.eventContext());
+    if (summary) await this.emit(summary, log);
+  }
+
+  private eventContext() {
+    return { now: this.deps.now(), instance: this.deps.identity, suffix: this.deps.eventSuffix() };
+  }
+
+  /** Events are best effort: a lost event must not block the gate. */
+  private async emit(event: EventObject, log: Logger): Promise<void> {
+    try {
+      await this.deps.writer.createEvent(event.metadata.namespace, event);
+    } catch (error) {
+      this.deps.metrics.apiErrors.inc({ operation: 'create-event' });
+      log.warn('could not record an event', { involved: `${event.involvedObject.kind}/${event.involvedObject.name}`, reason: event.reason, error });
+    }
+  }
+}
+
+/** A pod the watcher still has to settle: it carries our gate, or shows a verdict other than True. */
+export function toSettle(pod: PodObject): boolean {
+  if (isGated(pod)) return true;
+  const condition = currentCondition(pod);
+  return !!condition && condition.status !== 'True';
+}

@@ -1,0 +1,143 @@
+/**
+ * The watcher's metrics in the Prometheus text exposition format (version 0.0.4): counters,
+ * gauges (set or computed at scrape time) and one histogram, with labels. No dependency.
+ */
+
+type Labels = Record<string, string>;
+
+interface Family {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  render(): string[];
+}
+
+function labelText(labels: Labels, extra?: Labels): string {
+  const all = { ...labels, ...extra };
+  const keys = Object.keys(all).sort();
+  if (keys.length === 0) return '';
+  return `{${keys.map((k) => `${k}="${escapeLabel(all[k]!)}"`).join(',')}}`;
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function number(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function keyOf(labels: Labels): string {
+  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+}
+
+export class Counter implements Family {
+  readonly type = 'counter';
+  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  constructor(readonly name: string, readonly help: string) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const key = keyOf(labels);
+    const entry = this.values.get(key) ?? { labels, value: 0 };
+    entry.value += by;
+    this.values.set(key, entry);
+  }
+  get(labels: Labels = {}): number {
+    return this.values.get(keyOf(labels))?.value ?? 0;
+  }
+  render(): string[] {
+    return [...this.values.values()].map((e) => `${this.name}${labelText(e.labels)} ${number(e.value)}`);
+  }
+}
+
+export class Gauge implements Family {
+  readonly type = 'gauge';
+  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  /** A gauge computed at scrape time replaces the set values. */
+  constructor(readonly name: string, readonly help: string, private readonly collect?: () => Array<{ labels?: Labels; value: number }>) {}
+  set(value: number, labels: Labels = {}): void {
+    this.values.set(keyOf(labels), { labels, value });
+  }
+  get(labels: Labels = {}): number | undefined {
+    return this.values.get(keyOf(labels))?.value;
+  }
+  render(): string[] {
+    const entries = this.collect ? this.collect().map((e) => ({ labels: e.labels ?? {}, value: e.value })) : [...this.values.values()];
+    return entries.map((e) => `${this.name}${labelText(e.labels)} ${number(e.value)}`);
+  }
+}
+
+export class Histogram implements Family {
+  readonly type = 'histogram';
+  private readonly counts: number[];
+  private sum = 0;
+  private count = 0;
+  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {
+    this.counts = buckets.map(() => 0);
+  }
+  observe(value: number): void {
+    this.sum += value;
+    this.count += 1;
+    this.buckets.forEach((upper, i) => {
+      if (value <= upper) this.counts[i]! += 1;
+    });
+  }
+  snapshot(): { sum: number; count: number } {
+    return { sum: this.sum, count: this.count };
+  }
+  render(): string[] {
+    return [
+      ...this.buckets.map((upper, i) => `${this.name}_bucket${labelText({ le: number(upper) })} ${this.counts[i]}`),
+      `${this.name}_bucket{le="+Inf"} ${this.count}`,
+      `${this.name}_sum ${number(this.sum)}`,
+      `${this.name}_count ${this.count}`,
+    ];
+  }
+}
+
+export class Registry {
+  private readonly families: Family[] = [];
+  register<T extends Family>(family: T): T {
+    if (this.families.some((f) => f.name === family.name)) throw new Error(`metric ${family.name} registered twice`);
+    this.families.push(family);
+    return family;
+  }
+  /** The exposition text; Content-Type `text/plain; version=0.0.4; charset=utf-8`. */
+  text(): string {
+    return this.families
+      .map((f) => [`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`, ...f.render()].join('\n'))
+      .join('\n')
+      .concat('\n');
+  }
+}
+
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Seconds: from a quarter second (a watcher reacting to a Secret) to ten minutes (waiting for issuance). */
+export const UNGATE_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/** The watcher's metrics, in one place. Gauges that reflect the caches are computed at scrape time. */
+export function watcherMetrics(sources: { gatedPods: () => number; verdicts: () => Map<string, number>; leader: () => boolean }) {
+  const registry = new Registry();
+  return {
+    registry,
+    gatedPods: registry.register(new Gauge('pxc_tls_gated_pods', 'Pods carrying the pxc-tls.dev/certificates-ready scheduling gate, as seen by this replica.', () => [{ value: sources.gatedPods() }])),
+    databaseVerdicts: registry.register(new Gauge('pxc_tls_database_verdicts', 'Databases with gated pods by the reason of their latest verdict (CertificatesVerified when all checks pass).', () =>
+      [...sources.verdicts().entries()].map(([reason, value]) => ({ labels: { reason }, value })))),
+    verdicts: registry.register(new Counter('pxc_tls_verdicts_total', 'Database verdicts evaluated, by reason.')),
+    ungated: registry.register(new Counter('pxc_tls_ungated_pods_total', 'Pods whose scheduling gate this watcher removed.')),
+    ungateLatency: registry.register(new Histogram('pxc_tls_ungate_latency_seconds', 'From this replica first seeing a pod gated to removing its gate.', UNGATE_LATENCY_BUCKETS)),
+    watchRestarts: registry.register(new Counter('pxc_tls_watch_restarts_total', 'Informer restarts after a watch or list error, and watchdog resyncs, by resource and cause.')),
+    apiErrors: registry.register(new Counter('pxc_tls_api_errors_total', 'Failed writes to the API server, by operation.')),
+    leader: registry.register(new Gauge('pxc_tls_leader', '1 when this replica holds the leader Lease.', () => [{ value: sources.leader() ? 1 : 0 }])),
+    leaderTransitions: registry.register(new Counter('pxc_tls_leader_transitions_total', 'Times this replica started or stopped leading.')),
+  };
+}
+
+export type WatcherMetrics = ReturnType<typeof watcherMetrics>;

@@ -1,0 +1,128 @@
+/**
+ * Where verdicts show for `kubectl` users, without touching anything that lives in Git:
+ *  - a Pod condition `pxc-tls.dev/CertificatesVerified` (True/False, reason = the first failing
+ *    check, message) — `kubectl describe pod`, `kubectl wait --for=condition=…`; kubelet and the
+ *    scheduler keep condition types they do not own (readiness gates rely on that);
+ *  - an Event on the Pod whenever that condition changes;
+ *  - an Event on the Pod's controller (the StatefulSet, found through the Pod's controller
+ *    ownerReference) for the same change — `kubectl describe statefulset`.
+ * See src/watch/README.md for why not a StatefulSet annotation or status condition.
+ */
+import type { Condition, OwnerReference, PodObject } from './types';
+import type { DatabaseVerdict } from './verdict';
+
+export const CONDITION_TYPE = 'pxc-tls.dev/CertificatesVerified';
+/** Event reasons. */
+export const EVENT_VERIFIED = 'CertificatesVerified';
+export const EVENT_NOT_READY = 'CertificatesNotReady';
+export const EVENT_SOURCE = 'pxc-tls-watch';
+export const REPORTING_COMPONENT = 'pxc-tls.dev/watch';
+
+/** Kubernetes caps event notes at 1 KiB. */
+const MAX_MESSAGE = 1024;
+
+export interface DesiredCondition {
+  type: string;
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
+
+export function desiredCondition(verdict: DatabaseVerdict): DesiredCondition {
+  return { type: CONDITION_TYPE, status: verdict.verified ? 'True' : 'False', reason: verdict.reason, message: truncate(verdict.message) };
+}
+
+export function currentCondition(pod: PodObject): Condition | undefined {
+  return pod.status?.conditions?.find((c) => c.type === CONDITION_TYPE);
+}
+
+/** True when the pod already shows this verdict: nothing to write, no event to emit. */
+export function conditionUpToDate(pod: PodObject, desired: DesiredCondition): boolean {
+  const current = currentCondition(pod);
+  return !!current && current.status === desired.status && current.reason === desired.reason && current.message === desired.message;
+}
+
+/** Strategic merge patch for pods/status: conditions merge by type, so other conditions stay. */
+export function conditionPatch(pod: PodObject, desired: DesiredCondition, now: Date): { status: { conditions: Condition[] } } {
+  const current = currentCondition(pod);
+  const lastTransitionTime = current && current.status === desired.status && current.lastTransitionTime ? current.lastTransitionTime : rfc3339(now);
+  return { status: { conditions: [{ ...desired, lastTransitionTime }] } };
+}
+
+export interface EventObject {
+  apiVersion: 'v1';
+  kind: 'Event';
+  metadata: { name: string; namespace: string };
+  involvedObject: { apiVersion: string; kind: string; name: string; namespace: string; uid?: string };
+  reason: string;
+  message: string;
+  type: 'Normal' | 'Warning';
+  source: { component: string };
+  reportingComponent: string;
+  reportingInstance: string;
+  firstTimestamp: string;
+  lastTimestamp: string;
+  count: number;
+}
+
+export interface EventContext {
+  now: Date;
+  /** Who reports: the watcher's leader-election identity. */
+  instance: string;
+  /** Unique suffix for the event name (client-go uses the time in nanoseconds). */
+  suffix: string;
+}
+
+function eventFor(involved: EventObject['involvedObject'], verdict: DatabaseVerdict, message: string, ctx: EventContext): EventObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${involved.name}.${ctx.suffix}`, namespace: involved.namespace },
+    involvedObject: involved,
+    reason: verdict.verified ? EVENT_VERIFIED : EVENT_NOT_READY,
+    message: truncate(message),
+    type: verdict.verified ? 'Normal' : 'Warning',
+    source: { component: EVENT_SOURCE },
+    reportingComponent: REPORTING_COMPONENT,
+    reportingInstance: ctx.instance,
+    firstTimestamp: rfc3339(ctx.now),
+    lastTimestamp: rfc3339(ctx.now),
+    count: 1,
+  };
+}
+
+function verdictText(verdict: DatabaseVerdict): string {
+  return verdict.verified ? verdict.message : `${verdict.reason}: ${verdict.message}`;
+}
+
+/** The event on a pod whose condition changes. */
+export function podEvent(pod: PodObject, verdict: DatabaseVerdict, ungated: boolean, ctx: EventContext): EventObject {
+  const involved = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace ?? '', ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) };
+  const text = verdict.verified ? `${ungated ? 'scheduling gate removed: ' : ''}${verdict.message}` : `kept gated: ${verdictText(verdict)}`;
+  return eventFor(involved, verdict, text, ctx);
+}
+
+export function controllerOf(pod: PodObject): OwnerReference | undefined {
+  return pod.metadata.ownerReferences?.find((o) => o.controller);
+}
+
+/** One event on the pods' controller summarising a reconcile that changed pods; undefined without a controller. */
+export function controllerEvent(pods: readonly PodObject[], verdict: DatabaseVerdict, ungated: number, ctx: EventContext): EventObject | undefined {
+  const owner = pods.map(controllerOf).find((o) => o);
+  if (!owner || pods.length === 0) return undefined;
+  const namespace = pods[0]!.metadata.namespace ?? '';
+  const names = pods.map((p) => p.metadata.name).join(', ');
+  const text = verdict.verified
+    ? `${ungated > 0 ? `removed the scheduling gate from ${names}` : `verified ${names}`}: ${verdict.message}`
+    : `${names} kept gated: ${verdictText(verdict)}`;
+  return eventFor({ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, namespace, uid: owner.uid }, verdict, text, ctx);
+}
+
+/** RFC 3339 in seconds, as metav1.Time serialises. */
+export function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE - 1)}…`;
+}
