@@ -74,8 +74,8 @@ export interface Database {
   certificate(alias: string): KObject;
   secrets: Map<string, SecretData>;
   otherSecrets: Map<string, SecretData>;
-  /** Lays out one pod's mounts (from `secrets`, or the other CA's) and translates the DB args. */
-  pod(podName: string, opts?: { otherCA?: boolean }): Pod;
+  /** Lays out one pod's mounts (from `secrets`, the other CA's, or the given ones) and translates the DB args. */
+  pod(podName: string, opts?: { otherCA?: boolean; secrets?: Map<string, SecretData> }): Pod;
 }
 
 export interface Pod {
@@ -164,7 +164,7 @@ function makeDatabase(sc: Scratch, name: string, objects: DatabaseObjects, secre
     otherSecrets,
     pod(podName, opts = {}) {
       const root = sc.sub(`${podName}-mounts`);
-      const sources = { secrets: opts.otherCA ? otherSecrets : secrets, configMaps };
+      const sources = { secrets: opts.secrets ?? (opts.otherCA ? otherSecrets : secrets), configMaps };
       const db = containerWiring(objects.statefulSet, DB_CONTAINER);
       const dbMounts = materializeMounts(db, root, sources);
       const mysqld = toMariadbdOptions(db.args, dbMounts);

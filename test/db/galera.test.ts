@@ -93,3 +93,35 @@ test('a node presenting a certificate from another CA cannot join', async () => 
   }
   for (const n of nodes) expect(await n.status('wsrep_cluster_size')).toBe(String(NODES));
 });
+
+test("the rendered server certificate's 'client auth' usage is load-bearing: Galera nodes present it as TLS clients", async () => {
+  const server = suite.db(DB).certificate('server');
+  expect(server.spec.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
+  // The same Certificate without 'client auth', issued by the same issuer, mounted in a new pod.
+  const cut = {
+    ...server,
+    metadata: { ...server.metadata, name: `${server.metadata.name}-no-client-auth` },
+    spec: { ...server.spec, secretName: `${server.spec.secretName}-no-client-auth`, usages: server.spec.usages.filter((u: string) => u !== 'client auth') },
+  };
+  const issued = (await suite.issuer.issue([cut])).get(cut.spec.secretName)!;
+  const secrets = new Map(suite.db(DB).secrets);
+  secrets.set(server.spec.secretName, issued);
+  const pod = suite.db(DB).pod(`${DB}-no-client-auth`, { secrets });
+  const logLengths = nodes.map((n) => n.log().length);
+  const joiner = await galeraNode(NODES + 1, pod, nodes.map((n) => n.gcommPort!), { noWait: true });
+  try {
+    // The members verify the joiner's certificate as a TLS client certificate and refuse it.
+    const line = await waitUntil('the purpose refusal in a member\'s log', async () => {
+      for (const [i, n] of nodes.entries()) {
+        const m = /certificate verify failed: unsuitable certificate purpose/.exec(n.log().slice(logLengths[i]));
+        if (m) return m[0];
+      }
+      return undefined;
+    }, 60_000, 500);
+    suite.log(`member refusing a server certificate without 'client auth': ${line}`);
+    for (const n of nodes) expect(await n.status('wsrep_cluster_size')).toBe(String(NODES));
+    expect(joiner.log()).not.toMatch(/Synchronized with group|synced with group/);
+  } finally {
+    await joiner.stop(5_000);
+  }
+});
