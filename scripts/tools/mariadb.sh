@@ -161,6 +161,13 @@ install_extracted() {
   # _apt cannot write into a root-owned private directory; download as root (warning silenced).
   (cd "$tmp/debs" && apt-get download -q "${pkgs[@]}" 2>&1 | grep -v 'unsandboxed' >&2) || true
   local n; n=$(ls "$tmp/debs"/*.deb 2>/dev/null | wc -l)
+  if [ "$n" -ne "${#pkgs[@]}" ]; then
+    # Stale package lists (a version the mirror no longer has): refresh once and retry.
+    log "downloaded $n of ${#pkgs[@]} packages; apt-get update and retry"
+    apt-get update -qq >&2 || true
+    (cd "$tmp/debs" && apt-get download -q "${pkgs[@]}" 2>&1 | grep -v 'unsandboxed' >&2) || true
+    n=$(ls "$tmp/debs"/*.deb 2>/dev/null | wc -l)
+  fi
   [ "$n" -eq "${#pkgs[@]}" ] || { log "downloaded $n of ${#pkgs[@]} packages"; rm -rf "$tmp"; return 1; }
   root="$tmp/root"; mkdir -p "$root"
   for f in "$tmp/debs"/*.deb; do dpkg -x "$f" "$root"; done
