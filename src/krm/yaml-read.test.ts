@@ -78,3 +78,12 @@ describe('readResourceList', () => {
     expect(() => readResourceList('x'.repeat(2048), { maxBytes: 1024, maxNodes: 1000 })).toThrow(/larger than 1024 bytes/);
   });
 });
+
+describe('aliases across items', () => {
+  it('are not cut apart: the items are re-emitted from their values instead', () => {
+    const text = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: A\n  spec: &shared\n    x: 1\n- apiVersion: v1\n  kind: B\n  spec: *shared\n';
+    const list = readResourceList(text);
+    expect(list.items[1]!.spec).toEqual({ x: 1 });
+    expect(list.itemTexts).toBeUndefined();
+  });
+});

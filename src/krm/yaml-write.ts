@@ -31,7 +31,7 @@ function itemText(input: Pick<ResourceListInput, 'items' | 'itemTexts'>, item: O
   if (item.object === original) return source;
   const changes = annotationChanges(original, item.object);
   if (changes === undefined) return emitSequenceItem(item.object);
-  return editInText(source, changes, item.object) ?? documentEdit(source, changes, original.metadata.annotations?.[SEQ_INDENT]);
+  return editInText(source, changes, item.object) ?? documentEdit(source, changes, original.metadata.annotations?.[SEQ_INDENT]) ?? emitSequenceItem(item.object);
 }
 
 /** The fast path: line edits, accepted only if the result reads back as exactly the wanted object. */
@@ -49,11 +49,15 @@ function editInText(source: string, changes: AnnotationChanges, wanted: KubeObje
   }
 }
 
-/** The general path through the `yaml` Document API, loaded only when needed. */
-function documentEdit(source: string, changes: AnnotationChanges, seqIndent: string | undefined): string {
+/** The general path through the `yaml` Document API, loaded only when needed; undefined if the text cannot be edited on its own. */
+function documentEdit(source: string, changes: AnnotationChanges, seqIndent: string | undefined): string | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { editAnnotations } = require('./yaml-edit') as typeof import('./yaml-edit');
-  return editAnnotations(source, changes, seqIndent);
+  try {
+    return editAnnotations(source, changes, seqIndent);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Deep equality of plain data, ignoring map key order. */

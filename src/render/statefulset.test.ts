@@ -36,7 +36,7 @@ describe('renderStatefulSet', () => {
     ]));
     expect(pod.volumes.find((v) => v.name === 'tls-server-config')).toEqual({
       name: 'tls-server-config',
-      secret: { secretName: 'sample-pxc-server-cert', items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] },
+      secret: { secretName: 'sample-pxc-server-cert', items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], defaultMode: 0o440 },
     });
   });
 

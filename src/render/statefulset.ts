@@ -92,7 +92,8 @@ function tlsVolume(model: DatabaseModel, alias: CertAlias): Record<string, unkno
   return {
     name: TLS_VOLUME[alias],
     // Listing the items makes kubelet refuse to start a pod whose Secret lacks one of them.
-    secret: { secretName: model.certificates[alias].secretName, items: CERT_FILES.map((file) => ({ key: file, path: file })) },
+    // 0440: the key is readable by the pod's fsGroup (the database user), not by every process.
+    secret: { secretName: model.certificates[alias].secretName, items: CERT_FILES.map((file) => ({ key: file, path: file })), defaultMode: 0o440 },
   };
 }
 
