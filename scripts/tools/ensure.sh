@@ -5,3 +5,4 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 bash "$here/go-tools.sh" kube-apiserver etcd cert-manager kustomize
+bash "$here/mariadb.sh" >/dev/null
