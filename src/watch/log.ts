@@ -5,6 +5,8 @@
  * replaced by "[redacted]".
  */
 
+import { KeyObject, X509Certificate } from 'node:crypto';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -17,8 +19,7 @@ function redactor(this: unknown, key: string, value: unknown): unknown {
   if (typeof value === 'string' && PEM_MARK.test(value)) return REDACTED;
   if (value instanceof Error) return { message: value.message, ...('code' in value ? { code: (value as { code: unknown }).code } : {}) };
   if (value && typeof value === 'object') {
-    const ctor = (value as object).constructor?.name;
-    if (ctor === 'KeyObject' || ctor === 'X509Certificate' || ctor === 'Uint8Array') return REDACTED;
+    if (value instanceof KeyObject || value instanceof X509Certificate || value instanceof Uint8Array) return REDACTED;
     // Buffers reach the replacer already turned into {type:'Buffer', data:[…]} by their toJSON.
     if ((value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) return REDACTED;
   }

@@ -1,0 +1,210 @@
+import { certificateName } from '../render/names';
+import { SCHEDULING_GATE } from '../render/project';
+import { Controller } from './controller';
+import { createLogger } from './log';
+import { watcherMetrics } from './metrics';
+import { CONDITION_TYPE, EVENT_NOT_READY, EVENT_VERIFIED } from './record';
+import { CertFactory, certificate, Pem, secret } from './testing/certs';
+import { FakeApi, pod } from './testing/objects';
+import type { PodObject } from './types';
+
+const NS = 'demo';
+const DAY = 86400_000;
+let certs: CertFactory;
+let ca: Pem;
+let otherCa: Pem;
+const material: Record<string, Pem> = {};
+
+beforeAll(() => {
+  certs = new CertFactory();
+  ca = certs.ca('px-ca');
+  otherCa = certs.ca('px-ca');
+  const sans = (db: string) => ({ dnsNames: [`*.${db}-pods.${NS}.svc`, `*.${db}-pods.${NS}.svc.cluster.local`, 'localhost'], ipAddresses: ['127.0.0.1'] });
+  for (const db of ['valid', 'wrongca', 'expired', 'notyet', 'nosan', 'keymismatch', 'emptykey', 'garbage']) {
+    material[db] = db === 'wrongca' ? certs.leaf(otherCa, sans(db))
+      : db === 'expired' ? certs.leaf(ca, { ...sans(db), notBefore: new Date(Date.now() - 9 * DAY), notAfter: new Date(Date.now() - DAY) })
+        : db === 'notyet' ? certs.leaf(ca, { ...sans(db), notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 9 * DAY) })
+          : db === 'nosan' ? certs.leaf(ca, { dnsNames: [`*.${db}-pods.${NS}.svc`], ipAddresses: ['127.0.0.1'] })
+            : certs.leaf(ca, sans(db));
+  }
+  material.client = certs.leaf(ca, { commonName: 'root' });
+}, 60_000);
+afterAll(() => certs.cleanup());
+
+/** A database whose server certificate is `kind`, client certificate valid, three gated pods. */
+function database(api: FakeApi, db: string, kind = db): void {
+  const server = material[kind]!;
+  const data = kind === 'keymismatch' ? { 'tls.crt': server.cert, 'tls.key': material.valid!.key, 'ca.crt': ca.cert }
+    : kind === 'emptykey' ? { 'tls.crt': server.cert, 'tls.key': '', 'ca.crt': ca.cert }
+      : kind === 'garbage' ? { 'tls.crt': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', 'tls.key': server.key, 'ca.crt': ca.cert }
+        : { 'tls.crt': server.cert, 'tls.key': server.key, 'ca.crt': ca.cert };
+  const serverName = certificateName(db, 'server');
+  const clientName = certificateName(db, 'client');
+  api.put(
+    secret(NS, serverName, data), certificate(NS, serverName, serverName, server.cert),
+    secret(NS, clientName, { 'tls.crt': material.client!.cert, 'tls.key': material.client!.key, 'ca.crt': ca.cert }), certificate(NS, clientName, clientName, material.client!.cert),
+    pod(NS, db, 0), pod(NS, db, 1), pod(NS, db, 2),
+  );
+}
+
+function controller(api: FakeApi, leader = { value: true }) {
+  const lines: string[] = [];
+  let t = 0;
+  const c: Controller = new Controller({
+    caches: api.caches(),
+    writer: api.writer(),
+    isLeader: () => leader.value,
+    clusterDomain: 'cluster.local',
+    identity: 'test-replica',
+    metrics: watcherMetrics({ gatedPods: () => 0, verdicts: () => new Map(), leader: () => leader.value }),
+    log: createLogger({ write: (l) => lines.push(l) }),
+    now: () => new Date(),
+    monotonic: () => (t += 100),
+    eventSuffix: () => String(t),
+  }, () => undefined);
+  return { c, lines };
+}
+
+const gates = (api: FakeApi, db: string, i: number) => (api.pods.get(`${NS}/${db}-${i}`)!.spec!.schedulingGates ?? []).map((g) => g.name);
+const condition = (p: PodObject) => p.status?.conditions?.find((c) => c.type === CONDITION_TYPE);
+
+describe('reconcile: only a database whose certificates all verify is ungated', () => {
+  const cases: Array<[string, string, string | null]> = [
+    ['valid certificates', 'valid', null],
+    ['a server certificate from another CA', 'wrongca', 'UntrustedIssuer'],
+    ['an expired server certificate', 'expired', 'Expired'],
+    ['a server certificate not yet valid', 'notyet', 'NotYetValid'],
+    ['a server certificate missing the cluster-domain and localhost names', 'nosan', 'SANMissing'],
+    ['a server key of another certificate', 'keymismatch', 'KeyMismatch'],
+    ['an empty server key', 'emptykey', 'SecretMissingData'],
+    ['garbage PEM as the server certificate', 'garbage', 'InvalidPEM'],
+  ];
+
+  test.each(cases)('%s', async (...[, db, reason]) => {
+    const api = new FakeApi();
+    database(api, db!);
+    const { c } = controller(api);
+    const result = await c.reconcile(`${NS}/${db}`);
+    const patched = api.calls.filter((x) => x.op === 'patchPod').map((x) => x.name);
+    const pods = [0, 1, 2].map((i) => api.pods.get(`${NS}/${db}-${i}`)!);
+    if (reason === null) {
+      expect(patched).toEqual([`${db}-0`, `${db}-1`, `${db}-2`]);
+      expect([0, 1, 2].map((i) => gates(api, db!, i))).toEqual([[], [], []]);
+      expect(pods.map((p) => condition(p)?.status)).toEqual(['True', 'True', 'True']);
+      expect(result).toBeUndefined();
+    } else {
+      expect(patched).toEqual([]);
+      expect([0, 1, 2].map((i) => gates(api, db!, i))).toEqual([[SCHEDULING_GATE], [SCHEDULING_GATE], [SCHEDULING_GATE]]);
+      expect(pods.map((p) => condition(p)?.reason)).toEqual([reason, reason, reason]);
+      expect(result).toEqual({ recheckAfterMs: expect.any(Number) });
+    }
+    // One event per pod plus one on the StatefulSet, with the reason users see.
+    expect(api.events.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name}`)).toEqual([`Pod/${db}-0`, `Pod/${db}-1`, `Pod/${db}-2`, `StatefulSet/${db}`]);
+    expect(new Set(api.events.map((e) => e.reason))).toEqual(new Set([reason === null ? EVENT_VERIFIED : EVENT_NOT_READY]));
+    if (reason) expect(api.events[0]!.message).toMatch(new RegExp(`^kept gated: ${reason}: `));
+    expect(api.events[3]!.involvedObject.uid).toBe(`uid-sts-${db}`);
+  });
+});
+
+describe('reconcile acts only when something must change', () => {
+  test('a second reconcile of the same state writes nothing', async () => {
+    const api = new FakeApi();
+    database(api, 'wrongca');
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/wrongca`);
+    const before = api.calls.length;
+    await c.reconcile(`${NS}/wrongca`);
+    expect(api.calls.length).toBe(before);
+  });
+
+  test('when the certificate is fixed, the condition turns True and the gates come off', async () => {
+    const api = new FakeApi();
+    database(api, 'fixme', 'wrongca');
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/fixme`);
+    expect(condition(api.pods.get(`${NS}/fixme-0`)!)?.reason).toBe('UntrustedIssuer');
+    const ok = certs.leaf(ca, { dnsNames: [`*.fixme-pods.${NS}.svc`, `*.fixme-pods.${NS}.svc.cluster.local`, 'localhost'], ipAddresses: ['127.0.0.1'] });
+    const name = certificateName('fixme', 'server');
+    api.put(secret(NS, name, { 'tls.crt': ok.cert, 'tls.key': ok.key, 'ca.crt': ca.cert }), certificate(NS, name, name, ok.cert));
+    await c.reconcile(`${NS}/fixme`);
+    expect(gates(api, 'fixme', 0)).toEqual([]);
+    expect(condition(api.pods.get(`${NS}/fixme-0`)!)).toMatchObject({ status: 'True', reason: 'CertificatesVerified' });
+  });
+
+  test('other gates stay: only ours is removed, by a test-guarded patch at its index', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    api.put(pod(NS, 'valid', 0, { gates: ['example.com/first', SCHEDULING_GATE, 'example.com/last'] }));
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/valid`);
+    expect(gates(api, 'valid', 0)).toEqual(['example.com/first', 'example.com/last']);
+    expect(api.calls.find((x) => x.op === 'patchPod' && x.name === 'valid-0')!.body).toEqual([
+      { op: 'test', path: '/spec/schedulingGates/1/name', value: SCHEDULING_GATE },
+      { op: 'remove', path: '/spec/schedulingGates/1' },
+    ]);
+  });
+
+  test('a follower evaluates nothing and writes nothing', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const { c } = controller(api, { value: false });
+    await c.reconcile(`${NS}/valid`);
+    expect(api.calls).toEqual([]);
+  });
+
+  test('losing leadership mid-reconcile stops the writes', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const leader = { value: true };
+    const { c } = controller(api, leader);
+    const writer = api.writer();
+    const patchPod = writer.patchPod;
+    // After the first gate removal we are no longer leader.
+    (c as unknown as { deps: { writer: typeof writer } }).deps.writer = { ...writer, patchPod: async (...a) => { await patchPod(...a); leader.value = false; } };
+    await c.reconcile(`${NS}/valid`);
+    expect(api.calls.filter((x) => x.op === 'patchPod').map((x) => x.name)).toEqual(['valid-0']);
+  });
+
+  test('a refused gate patch (422: the gates moved) is not retried blindly; a 500 is thrown for the queue to retry', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const { c } = controller(api);
+    api.failNext.set('patchPod', 422);
+    await expect(c.reconcile(`${NS}/valid`)).resolves.toBeUndefined();
+    expect(gates(api, 'valid', 0)).toEqual([SCHEDULING_GATE]);
+    expect(gates(api, 'valid', 1)).toEqual([]);
+    api.failNext.set('patchPod', 500);
+    await expect(c.reconcile(`${NS}/valid`)).rejects.toThrow('HTTP 500');
+  });
+
+  test('a lost event never blocks the gate', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const { c, lines } = controller(api);
+    api.failNext.set('createEvent', 403);
+    await c.reconcile(`${NS}/valid`);
+    expect([0, 1, 2].map((i) => gates(api, 'valid', i))).toEqual([[], [], []]);
+    expect(lines.join('')).toMatch(/could not record an event/);
+  });
+
+  test('pods of other databases and ungated pods already verified are left alone', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    database(api, 'wrongca');
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/valid`);
+    expect(new Set(api.calls.map((x) => x.name.replace(/\..*$/, '').replace(/-\d$/, '')))).toEqual(new Set(['valid']));
+    const count = api.calls.length;
+    await c.reconcile(`${NS}/valid`);
+    expect(api.calls.length).toBe(count);
+  });
+
+  test('a gated pod that mounts no certificate Secret stays gated with NoCertificateVolumes', async () => {
+    const api = new FakeApi();
+    api.put(pod(NS, 'bare', 0, { aliases: [] }));
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/bare`);
+    expect(gates(api, 'bare', 0)).toEqual([SCHEDULING_GATE]);
+    expect(condition(api.pods.get(`${NS}/bare-0`)!)?.reason).toBe('NoCertificateVolumes');
+  });
+});

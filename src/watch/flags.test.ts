@@ -1,0 +1,35 @@
+import { FlagError, parseDuration, parseFlags, WatchFlags } from './flags';
+
+const parse = (...args: string[]) => parseFlags(args) as WatchFlags;
+
+describe('pxc-tls watch flags', () => {
+  test('defaults: all namespaces, cluster.local, :8080, client-go timing, 5 min watchdog', () => {
+    expect(parse()).toMatchObject({ namespaces: [], clusterDomain: 'cluster.local', listenAddress: { host: '', port: 8080 },
+      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, resyncPeriodMs: 300_000, leaseName: 'pxc-tls-watch',
+      podSelector: 'app.kubernetes.io/name=perconaxtradbs.kubedb.com,app.kubernetes.io/instance' });
+  });
+
+  test('one namespace, a list, repeated flags, = and space forms', () => {
+    expect(parse('--namespace', 'a').namespaces).toEqual(['a']);
+    expect(parse('--namespace=a,b', '--namespace', 'c', '--namespace=a').namespaces).toEqual(['a', 'b', 'c']);
+    expect(parse('--lease-duration=30s', '--renew-deadline', '20s', '--retry-period=500ms', '--resync-period=1m', '--listen-address=127.0.0.1:0'))
+      .toMatchObject({ leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 500, resyncPeriodMs: 60_000, listenAddress: { host: '127.0.0.1', port: 0 } });
+  });
+
+  test.each([
+    [['--bogus'], /unknown flag "--bogus"/],
+    [['--namespace'], /--namespace needs a value/],
+    [['--lease-duration=15'], /invalid duration "15"/],
+    [['--all-namespaces', '--namespace=a'], /exclude each other/],
+    [['--listen-address=nope'], /invalid --listen-address/],
+    [['--log-level=loud'], /invalid --log-level/],
+  ])('%j is refused with a message', (args, message) => {
+    expect(() => parseFlags(args as string[])).toThrow(FlagError);
+    expect(() => parseFlags(args as string[])).toThrow(message as RegExp);
+  });
+
+  test('help', () => {
+    expect(parseFlags(['--help'])).toBe('help');
+    expect(parseDuration('1.5s')).toBe(1500);
+  });
+});
