@@ -1,0 +1,82 @@
+/**
+ * The root Kptfile makes the repository a kpt package whose subpackages are the examples. It must
+ * not change how an example renders (kpt treats it as the examples' parent), and its .krmignore
+ * must keep everything but the example packages out of kpt's view.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { load } from 'js-yaml';
+import { findCases, makeBinDir, readGolden, REPO } from './kpt-golden';
+import { run } from './tools';
+
+const EXAMPLES = findCases(join(REPO, 'examples'));
+const kptfile = load(readFileSync(join(REPO, 'Kptfile'), 'utf8')) as Record<string, any>;
+const binDir = makeBinDir();
+let tree: string;
+
+const git = (cwd: string, ...args: string[]) => {
+  const result = run('git', ['-c', 'user.email=test@pxc-tls.dev', '-c', 'user.name=test', ...args], { cwd });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+};
+
+beforeAll(() => {
+  // The root Kptfile, its .krmignore and the example packages, as a git repository.
+  tree = mkdtempSync(join(tmpdir(), 'pxc-tls-root-'));
+  cpSync(join(REPO, 'Kptfile'), join(tree, 'Kptfile'));
+  cpSync(join(REPO, '.krmignore'), join(tree, '.krmignore'));
+  for (const example of EXAMPLES) cpSync(example, join(tree, 'examples', basename(example)), { recursive: true });
+  git(tree, 'init', '-q');
+  git(tree, 'add', '-A');
+  git(tree, 'commit', '-qm', 'base');
+});
+afterAll(() => {
+  rmSync(tree, { recursive: true, force: true });
+  rmSync(binDir, { recursive: true, force: true });
+});
+
+it('is package metadata only: local-config, no pipeline, the license of the npm package', () => {
+  expect(kptfile.apiVersion).toBe('kpt.dev/v1');
+  expect(kptfile.kind).toBe('Kptfile');
+  expect(kptfile.metadata).toEqual({ name: 'pxc-tls', annotations: { 'config.kubernetes.io/local-config': 'true' } });
+  expect(kptfile.pipeline).toBeUndefined();
+  expect(kptfile.info.license).toBe(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).license);
+  expect(kptfile.info.keywords).toContain('krm-function');
+});
+
+it('kpt sees only the root Kptfile and the example packages in the repository', () => {
+  const result = run('kpt', ['fn', 'source', REPO]);
+  expect(result.status).toBe(0);
+  const paths = new Set([...result.stdout.matchAll(/^ +config\.kubernetes\.io\/path: '([^']+)'$/gm)].map((m) => m[1]!));
+  const expected = new Set(['Kptfile']);
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === 'Kptfile' || /\.ya?ml$/.test(entry.name)) expected.add(relative(REPO, path));
+    }
+  };
+  EXAMPLES.forEach(walk);
+  expect([...paths].sort()).toEqual([...expected].sort());
+});
+
+describe.each(EXAMPLES.map((dir) => [basename(dir), dir] as const))('examples/%s under the root Kptfile', (name, dir) => {
+  const golden = readGolden(dir).diff;
+
+  afterEach(() => {
+    git(tree, 'reset', '-q', '--hard');
+    git(tree, 'clean', '-qfd');
+  });
+
+  it.each([
+    ['from its own folder', () => join(tree, 'examples', name), ['fn', 'render', '--allow-exec']],
+    ['from the repository root', () => tree, ['fn', 'render', '--allow-exec', `examples/${name}`]],
+  ] as const)('kpt fn render %s gives its golden diff', (_how, cwd, args) => {
+    const result = run('kpt', [...args], { cwd: cwd(), env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` } });
+    expect(result.stderr).toContain('Successfully executed 1 function(s) in 1 package(s).');
+    git(tree, 'add', '-A');
+    expect(git(join(tree, 'examples', name), 'diff', '--cached', '--no-color', '--relative')).toBe(golden);
+  });
+});
