@@ -1,0 +1,87 @@
+// examples/watcher/ against the code: RBAC grants exactly the API calls the watcher makes
+// (api-calls.ts), selectors match labels, the Deployment runs `watch` with flags the parser
+// accepts, hardened as promised. (test/watch/install.test.ts applies it to the real API server.)
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { API_CALLS } from './api-calls';
+import { parseFlags, WatchFlags } from './flags';
+
+const DIR = resolve(__dirname, '..', '..', 'examples', 'watcher');
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
+const load = (file: string): Obj[] => parseAllDocuments(readFileSync(join(DIR, file), 'utf8')).map((d) => d.toJSON() as Obj).filter(Boolean);
+const base = ['base/serviceaccount.yaml', 'base/leader-election-role.yaml', 'base/deployment.yaml', 'base/poddisruptionbudget.yaml'].flatMap(load);
+const namespaced = [...base, ...load('role.yaml'), ...load('rolebinding.yaml')];
+const clusterWide = [...base, ...load('cluster-wide/clusterrole.yaml')];
+const one = (objs: Obj[], kind: string, name?: string) => {
+  const found = objs.filter((o) => o.kind === kind && (!name || o.metadata.name === name));
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+/** Every (group, resource, verb) a set of rules grants, as strings. */
+function grants(rules: Rule[]): string[] {
+  return rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))).sort();
+}
+function needed(scope: 'watched' | 'lease'): string[] {
+  return Object.values(API_CALLS).filter((c) => c.scope === scope).map((c) => `${c.group}/${c.resource}:${c.verb}`).sort();
+}
+
+describe('examples/watcher RBAC is exactly what the code calls', () => {
+  test('the namespaced Role grants every call in the watched namespace, and nothing else (no wildcard, no secrets get)', () => {
+    const role = one(namespaced, 'Role', 'pxc-tls-watch');
+    expect(grants(role.rules)).toEqual(needed('watched'));
+    expect(JSON.stringify(role.rules)).not.toContain('*');
+  });
+
+  test('the ClusterRole of cluster-wide/ grants the same, and the leader Role only the Lease calls', () => {
+    expect(grants(one(clusterWide, 'ClusterRole', 'pxc-tls-watch').rules)).toEqual(needed('watched'));
+    expect(grants(one(base, 'Role', 'pxc-tls-watch-leader-election').rules)).toEqual(needed('lease'));
+  });
+
+  test('every binding binds its role to the watcher\'s ServiceAccount', () => {
+    const sa = one(base, 'ServiceAccount').metadata.name;
+    for (const binding of [one(namespaced, 'RoleBinding', 'pxc-tls-watch'), one(base, 'RoleBinding', 'pxc-tls-watch-leader-election'), one(clusterWide, 'ClusterRoleBinding')]) {
+      expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: sa })]);
+      const roles = [...namespaced, ...clusterWide].filter((o) => o.kind === binding.roleRef.kind && o.metadata.name === binding.roleRef.name);
+      expect(roles.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('examples/watcher Deployment and PodDisruptionBudget', () => {
+  const deployment = one(base, 'Deployment');
+  const pod = deployment.spec.template;
+  const container = pod.spec.containers[0];
+
+  test('2 replicas; the Deployment and PDB selectors match the pod labels; PDB keeps one', () => {
+    expect(deployment.spec.replicas).toBe(2);
+    const matches = (sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => pod.metadata.labels[k] === v);
+    expect(matches(deployment.spec.selector.matchLabels)).toBe(true);
+    const pdb = one(base, 'PodDisruptionBudget');
+    expect(pdb.spec.minAvailable).toBe(1);
+    expect(matches(pdb.spec.selector.matchLabels)).toBe(true);
+    expect(pod.spec.serviceAccountName).toBe(one(base, 'ServiceAccount').metadata.name);
+  });
+
+  test('non-root, read-only root filesystem, no privilege escalation, no capabilities, resources set', () => {
+    expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.spec.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(container.resources.limits.memory).toEqual(expect.any(String));
+  });
+
+  test('it runs `watch` with flags the watcher accepts; the probes hit /healthz and /readyz on the port it listens on', () => {
+    const [command, ...rest] = container.args as string[];
+    expect(command).toBe('watch');
+    const env: Record<string, string> = { POD_NAMESPACE: 'db-ns', POD_NAME: 'pxc-tls-watch-abc' };
+    const flags = parseFlags(rest.map((a) => a.replace(/\$\((\w+)\)/g, (_m, v: string) => env[v] ?? '')) ) as WatchFlags;
+    expect(flags).toMatchObject({ namespaces: ['db-ns'], leaseNamespace: 'db-ns', identity: 'pxc-tls-watch-abc' });
+    const port = container.ports.find((p: { name: string }) => p.name === 'http').containerPort;
+    expect(flags.listenAddress.port).toBe(port);
+    expect([container.livenessProbe.httpGet.path, container.readinessProbe.httpGet.path]).toEqual(['/healthz', '/readyz']);
+    for (const name of ['POD_NAMESPACE', 'POD_NAME']) expect(container.env.map((e: { name: string }) => e.name)).toContain(name);
+  });
+});
