@@ -3,7 +3,7 @@
  * not change how an example renders (kpt treats it as the examples' parent), and its .krmignore
  * must keep everything but the example packages out of kpt's view.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { load } from 'js-yaml';
@@ -45,7 +45,7 @@ it('is package metadata only: local-config, no pipeline, the license of the npm 
   expect(kptfile.info.keywords).toContain('krm-function');
 });
 
-it('kpt sees only the root Kptfile and the example packages in the repository', () => {
+it('kpt sees only the root Kptfile and the example kpt packages in the repository', () => {
   const result = run('kpt', ['fn', 'source', REPO]);
   expect(result.status).toBe(0);
   const paths = new Set([...result.stdout.matchAll(/^ +config\.kubernetes\.io\/path: '([^']+)'$/gm)].map((m) => m[1]!));
@@ -58,7 +58,11 @@ it('kpt sees only the root Kptfile and the example packages in the repository', 
       else if (entry.name === 'Kptfile' || /\.ya?ml$/.test(entry.name)) expected.add(relative(REPO, path));
     }
   };
-  EXAMPLES.forEach(walk);
+  // Every kpt package under examples/ (a folder with a Kptfile), golden test case or not.
+  readdirSync(join(REPO, 'examples'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(REPO, 'examples', entry.name, 'Kptfile')))
+    .forEach((entry) => walk(join(REPO, 'examples', entry.name)));
+  expect(expected.size).toBeGreaterThan(EXAMPLES.length * 2);
   expect([...paths].sort()).toEqual([...expected].sort());
 });
 
@@ -79,4 +83,27 @@ describe.each(EXAMPLES.map((dir) => [basename(dir), dir] as const))('examples/%s
     git(tree, 'add', '-A');
     expect(git(join(tree, 'examples', name), 'diff', '--cached', '--no-color', '--relative')).toBe(golden);
   });
+});
+
+it('kpt pkg get fetches one example from the repository, and it renders where it lands', () => {
+  const work = mkdtempSync(join(tmpdir(), 'pxc-tls-pkg-get-'));
+  try {
+    expect(run('git', ['clone', '-q', '--bare', tree, join(work, 'pxc-tls.git')]).status).toBe(0);
+    const get = run('kpt', ['pkg', 'get', `file://${work}/pxc-tls.git/examples/docs-tls-cluster`, 'databases'], { cwd: work });
+    expect(get.stderr + get.stdout).toContain('Fetched 1 package(s).');
+    const fetched = load(readFileSync(join(work, 'databases/Kptfile'), 'utf8')) as Record<string, any>;
+    expect(fetched.pipeline).toEqual({ mutators: [{ exec: 'pxc-tls' }] });
+    expect(fetched.upstream.git.directory).toBe('/examples/docs-tls-cluster');
+    const render = run('kpt', ['fn', 'render', '--allow-exec'], { cwd: join(work, 'databases'), env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` } });
+    expect(render.status).toBe(0);
+    const rendered = readFileSync(join(work, 'databases/sample-pxc.pxc-tls.yaml'), 'utf8');
+    // The same objects as the example's golden diff adds.
+    const added = readGolden(join(REPO, 'examples/docs-tls-cluster'))
+      .diff.split('\n')
+      .filter((line) => line.startsWith('+') && !line.startsWith('+++'))
+      .map((line) => line.slice(1));
+    expect(added.join('\n')).toContain(rendered.trimEnd());
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });
