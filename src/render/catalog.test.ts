@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { kubedbReferenceDir } from '../test-support/shared-reference';
 import { CATALOG } from './catalog';
 
 /** The image table must match the KubeDB catalog entries kept in ../shared. */
-const SHARED = join(__dirname, '../../../shared/reference/kubedb/catalog');
+const SHARED = join(kubedbReferenceDir(), 'catalog');
 
 describe('CATALOG', () => {
   const files = readdirSync(SHARED).filter((f) => f.endsWith('.yaml'));

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { kubedbReferenceDir } from '../../src/test-support/shared-reference';
 
 const run = promisify(execFile);
 
@@ -69,7 +70,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const repoRoot = opts.repoRoot ?? defaultRepoRoot;
   const log = opts.log ?? ((l: string) => process.stderr.write(`[control-plane] ${l}\n`));
   const crNamespace = opts.clusterResourceNamespace ?? 'cert-manager';
-  const extraCrds = opts.extraCrds ?? [resolve(repoRoot, '..', 'shared', 'reference', 'kubedb', 'crds')];
+  const extraCrds = opts.extraCrds ?? [join(kubedbReferenceDir(repoRoot), 'crds')];
 
   const tools = await ensureTools(repoRoot, log);
   const t0 = Date.now();
