@@ -15,13 +15,14 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json README.md ./
 COPY scripts/build.mjs scripts/readme-help.cjs scripts/
 COPY src/ src/
-# The same build as `npm run build`: one bundle for the function, one for the watcher.
+# The same build as `npm run build`: the entry point, the function bundle and V8's code cache for it
+# (made by this stage's node, the same as the runtime's, so the runtime accepts it), the watcher.
 RUN node scripts/build.mjs
 
 FROM ${NODE_IMAGE}
 # Only node is needed at run time: drop npm, npx, corepack and yarn (smaller, less to patch).
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
-COPY --from=build /src/dist/pxc-tls.cjs /src/dist/watch.cjs /app/
+COPY --from=build /src/dist/pxc-tls.cjs /src/dist/pxc-tls-main.cjs /src/dist/pxc-tls-main.cjs.v8cache /src/dist/watch.cjs /app/
 # nobody: kpt and kustomize also pass --user nobody; numeric so runAsNonRoot can verify it.
 USER 65534:65534
 WORKDIR /

@@ -1,7 +1,8 @@
 // Start-up budget of the function (issue 3): a run on a small ResourceList should take no more
 // than 1.3× a bare `node -e 0`. Measures, interleaved, the wall time of
 //   node -e 0                      the floor
-//   node dist/pxc-tls.cjs < list   the bundle, as kpt exec / npm bin / the container run it
+//   node dist/pxc-tls.cjs < list   the entry point (bundle + V8 code cache), as kpt exec / npm bin /
+//                                  the container run it
 //   dist/pxc-tls < list            the single executable (if built: npm run build:sea)
 //   node dist/pxc-tls.cjs --help   start-up without reading YAML
 // Prints medians and ratios and writes bench/results/startup-<time>.json. Not a test: timings on
