@@ -52,10 +52,23 @@ it('its function bundle needs no node_modules at all', () => {
   expect(kindsOf(objectsOf(result.stdout))).toContain('StatefulSet/sample-pxc');
 });
 
-it('installs offline into a clean project, and its bin runs the function', () => {
+it('declares no runtime dependencies: everything is in the bundles', () => {
+  const dir = mkdtempSync(join(work, 'manifest-'));
+  run('tar', ['xzf', tarball, '-C', dir, 'package/package.json']);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package/package.json'), 'utf8'));
+  expect(manifest.dependencies ?? {}).toEqual({});
+  expect(manifest.optionalDependencies ?? {}).toEqual({});
+  expect(manifest.peerDependencies ?? {}).toEqual({});
+});
+
+it('installs offline with an empty npm cache into a clean project, and its bin runs the function', () => {
   const project = mkdtempSync(join(work, 'consumer-'));
+  const emptyCache = mkdtempSync(join(work, 'npm-cache-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  const install = run('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball], { cwd: project, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  const install = run('npm', ['install', '--offline', '--cache', emptyCache, '--ignore-scripts', '--no-audit', '--no-fund', tarball], {
+    cwd: project,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   expect(install.stderr).not.toMatch(/ERR!/);
   expect(install.status).toBe(0);
   const installed = JSON.parse(readFileSync(join(project, 'node_modules/pxc-tls/package.json'), 'utf8'));
@@ -73,4 +86,8 @@ it('installs offline into a clean project, and its bin runs the function', () =>
   expect(help.stdout).toMatch(/^pxc-tls: render TLS/);
   const version = run(bin, ['--version'], { cwd: project, env });
   expect(version.stdout).toBe(`pxc-tls ${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}\n`);
+  // The watcher's bundle loads too (it carries the Kubernetes client).
+  const watch = run(bin, ['watch', '--help'], { cwd: project, env });
+  expect(watch.stderr).not.toMatch(/Cannot find module/);
+  expect(watch.stdout + watch.stderr).toContain('pxc-tls watch');
 }, 120_000);
