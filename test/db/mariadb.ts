@@ -8,8 +8,8 @@
 //
 // The binaries come from scripts/tools/mariadb.sh (Debian's packages unpacked into .cache), run from
 // ensureMariaDB() — the test setup installs what it needs, nothing is installed by hand.
-import { execFile, spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,6 +46,7 @@ export function ensureMariaDB(): Promise<MariaDBInstall> {
         const i = line.indexOf('=');
         if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1);
       }
+      relocateForRunAsUser(kv);
       const need = (k: string): string => {
         const v = kv[k];
         if (v === undefined) throw new Error(`mariadb.env has no ${k}`);
@@ -73,6 +74,33 @@ export function ensureMariaDB(): Promise<MariaDBInstall> {
     });
   });
   return installing;
+}
+
+/**
+ * mariadbd drops to RUN_AS and then loads Galera, plugins and message files. A clone in a private
+ * directory (e.g. mktemp's 0700) hides the cache from that user: then use a copy of the install
+ * tree in the (world-traversable) temp directory, made once per version.
+ */
+function relocateForRunAsUser(kv: Record<string, string>): void {
+  const root = kv.MARIADB_ROOT;
+  if (!RUN_AS || !root || !kv.GALERA_PROVIDER) return;
+  const readable = spawnSync('setpriv', [`--reuid=${RUN_AS.uid}`, `--regid=${RUN_AS.gid}`, '--clear-groups', 'test', '-r', kv.GALERA_PROVIDER]).status === 0;
+  if (readable) return;
+  const copy = join(tmpdir(), `pxc-tls-mariadb-${kv.MARIADB_PACKAGE_VERSION?.replace(/[^\w.-]/g, '_') ?? 'install'}`);
+  if (!existsSync(join(copy, '.complete'))) {
+    const partial = `${copy}.${process.pid}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    execFileSync('cp', ['-a', root, partial]);
+    chmodSync(partial, 0o755);
+    writeFileSync(join(partial, '.complete'), '');
+    if (existsSync(copy) && !existsSync(join(copy, '.complete'))) rmSync(copy, { recursive: true, force: true });
+    try {
+      renameSync(partial, copy);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another worker made it first
+    }
+  }
+  for (const key of Object.keys(kv)) kv[key] = kv[key]!.split(root).join(copy);
 }
 
 // ---- ports ------------------------------------------------------------------------------------
