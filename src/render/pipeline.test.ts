@@ -22,12 +22,12 @@ describe('renderResourceList', () => {
     expect(kinds(out.items)).toEqual([
       'Issuer/px-issuer',
       'PerconaXtraDB/sample-pxc',
-      'Certificate/sample-pxc-server-cert',
-      'Certificate/sample-pxc-client-cert',
-      'Certificate/sample-pxc-metrics-exporter-cert',
       'Secret/sample-pxc-server-cert',
       'Secret/sample-pxc-client-cert',
       'Secret/sample-pxc-metrics-exporter-cert',
+      'Certificate/sample-pxc-server-cert',
+      'Certificate/sample-pxc-client-cert',
+      'Certificate/sample-pxc-metrics-exporter-cert',
       'Service/sample-pxc',
       'Service/sample-pxc-pods',
       'ServiceAccount/sample-pxc',
@@ -36,7 +36,7 @@ describe('renderResourceList', () => {
       'StatefulSet/sample-pxc',
     ]);
     expect(out.results).toEqual([
-      { severity: 'info', message: 'rendered 3 Certificates, 3 Secrets, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 1 StatefulSet', resourceRef: { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' } },
+      { severity: 'info', message: 'rendered 3 Secrets, 3 Certificates, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 1 StatefulSet', resourceRef: { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' } },
     ]);
   });
 
@@ -111,7 +111,7 @@ describe('renderResourceList', () => {
     const db = perconaXtraDB();
     db.metadata.annotations = { 'config.kubernetes.io/local-config': 'true' };
     const out = run([issuer(), db], { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { mode: 'kubedb' } });
-    expect(kinds(out.items).slice(2).map((k) => k.split('/')[0])).toEqual(['Certificate', 'Certificate', 'Certificate', 'Secret', 'Secret', 'Secret']);
+    expect(kinds(out.items).slice(2).map((k) => k.split('/')[0])).toEqual(['Secret', 'Secret', 'Secret', 'Certificate', 'Certificate', 'Certificate']);
     expect(out.items[1]!.metadata.annotations ?? {}).not.toHaveProperty(['config.kubernetes.io/local-config']);
   });
 

@@ -12,7 +12,9 @@ import { renderStatefulSet, UNRENDERED_POD_FIELDS } from './statefulset';
 
 export function renderDatabase(model: DatabaseModel): KubeObject[] {
   const certificates = CERT_ALIASES.map((alias) => model.certificates[alias]);
-  const objects = [...certificates.map((c) => renderCertificate(model, c)), ...certificates.map((c) => renderPlaceholderSecret(model, c))];
+  // Placeholders before their Certificates: `kubectl apply -f` sends objects in file order, and a
+  // placeholder arriving after cert-manager created the Secret would be refused (type is immutable).
+  const objects = [...certificates.map((c) => renderPlaceholderSecret(model, c)), ...certificates.map((c) => renderCertificate(model, c))];
   if (model.options.mode === 'kubedb') return objects;
   objects.push(renderPrimaryService(model), renderGoverningService(model));
   if (model.monitored) objects.push(renderStatsService(model), renderExporterConfig(model));
