@@ -16,11 +16,12 @@ console.log(`machine: ${machine.cores} cores (${machine.cpu}), node ${machine.no
 
 if (want('function')) {
   const r = (results.coldStart = coldStart());
-  console.log(`\ncold start, one database (median of ${r.runs})\n  node -e 0        ${fmt(r.nodeMs)} ms\n  pxc-tls          ${fmt(r.functionMs)} ms\n  ratio            ${fmt(r.ratio, 2)}×   (target ${r.target})`);
+  console.log(`\ncold start (median of ${r.runs}, interleaved, after a warm-up)   target ${r.target}`);
+  for (const row of r.rows) console.log(`  ${row.case.padEnd(50)} ${fmt(row.medianMs).padStart(6)} ms   ×${fmt(row.ratio, 2)}`);
 }
 if (want('kpt')) {
   const r = (results.kpt = underKpt());
-  console.log(`\nkpt fn eval --exec, one database (median of ${r.runs})\n  cat (no-op)      ${fmt(r.catMs)} ms\n  pxc-tls          ${fmt(r.functionMs)} ms\n  extra            ${fmt(r.extraMs)} ms   (target ${r.target})`);
+  console.log(`\nkpt fn eval --exec, one database (median of ${r.runs}, interleaved)\n  cat (no-op)                 ${fmt(r.catMs)} ms\n  node copying stdin (no-op)  ${fmt(r.nodeCatMs)} ms\n  pxc-tls                     ${fmt(r.functionMs)} ms\n  extra over cat              ${fmt(r.extraMs)} ms   (target ${r.target})\n  extra over node's floor     ${fmt(r.extraOverNodeMs)} ms`);
 }
 if (want('throughput')) {
   const r = (results.throughput = throughput());

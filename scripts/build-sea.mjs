@@ -45,7 +45,7 @@ await build({
 const blob = join(work, 'pxc-tls.blob');
 const config = join(work, 'sea-config.json');
 // With V8's code cache for the script (made by this same node binary, so V8 accepts it): start-up
-// ~10 ms shorter on this machine (bench/startup.mjs).
+// ~10 ms shorter on this machine (npm run bench).
 writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }, null, 2));
 
 const node = process.execPath;

@@ -3,7 +3,7 @@
 //                                 load the function bundle with V8's code cache for it;
 //   dist/pxc-tls-main.cjs         the CLI and the KRM function — small, so the function starts fast;
 //   dist/pxc-tls-main.cjs.v8cache V8's code cache for it, made here by one run of the function:
-//                                 ~10 ms less start-up (bench/startup.mjs). Another Node.js version
+//                                 ~10 ms less start-up (npm run bench). Another Node.js version
 //                                 rejects it and the bundle compiles as usual;
 //   dist/watch.cjs                the watcher with the Kubernetes client, loaded only by `pxc-tls watch`.
 // The help text is cut from README.md (scripts/readme-help.cjs). The single executable has its own
