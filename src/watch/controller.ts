@@ -74,8 +74,10 @@ export class Controller {
 
   onPod(verb: 'add' | 'update' | 'delete', pod: PodObject): void {
     const id = podId(pod);
-    if (verb === 'delete' || !isGated(pod)) this.firstSeenGated.delete(id);
-    else if (!this.firstSeenGated.has(id)) this.firstSeenGated.set(id, this.deps.monotonic());
+    // Kept until the pod is deleted or its ungating is measured: the watch may report our own
+    // gate removal before the patch's response is read.
+    if (verb === 'delete') this.firstSeenGated.delete(id);
+    else if (isGated(pod) && !this.firstSeenGated.has(id)) this.firstSeenGated.set(id, this.deps.monotonic());
     const db = databaseOf(pod);
     if (db && pod.metadata.namespace) this.enqueue(databaseKey(pod.metadata.namespace, db));
   }
@@ -95,6 +97,8 @@ export class Controller {
   enqueueAll(): void {
     const keys = new Set<string>();
     for (const pod of this.deps.caches.pods()) {
+      // A relist delivers no per-pod events: start the latency clock of pods seen gated for the first time.
+      if (isGated(pod) && !this.firstSeenGated.has(podId(pod))) this.firstSeenGated.set(podId(pod), this.deps.monotonic());
       const db = databaseOf(pod);
       if (db && pod.metadata.namespace && toSettle(pod)) keys.add(databaseKey(pod.metadata.namespace, db));
     }
