@@ -50,19 +50,20 @@ function database(api: FakeApi, db: string, kind = db): void {
 function controller(api: FakeApi, leader = { value: true }) {
   const lines: string[] = [];
   let t = 0;
+  const metrics = watcherMetrics({ gatedPods: () => 0, verdicts: () => new Map(), leader: () => leader.value });
   const c: Controller = new Controller({
     caches: api.caches(),
     writer: api.writer(),
     isLeader: () => leader.value,
     clusterDomain: 'cluster.local',
     identity: 'test-replica',
-    metrics: watcherMetrics({ gatedPods: () => 0, verdicts: () => new Map(), leader: () => leader.value }),
+    metrics,
     log: createLogger({ write: (l) => lines.push(l) }),
     now: () => new Date(),
     monotonic: () => (t += 100),
     eventSuffix: () => String(t),
   }, () => undefined);
-  return { c, lines };
+  return { c, lines, metrics };
 }
 
 const gates = (api: FakeApi, db: string, i: number) => (api.pods.get(`${NS}/${db}-${i}`)!.spec!.schedulingGates ?? []).map((g) => g.name);
@@ -175,6 +176,24 @@ describe('reconcile acts only when something must change', () => {
     expect(gates(api, 'valid', 1)).toEqual([]);
     api.failNext.set('patchPod', 500);
     await expect(c.reconcile(`${NS}/valid`)).rejects.toThrow('HTTP 500');
+  });
+
+  test('the ungate latency is measured even when our own watch event arrives before the patch response', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const { c, metrics } = controller(api);
+    for (const p of api.pods.values()) c.onPod('add', p);
+    const writer = api.writer();
+    (c as unknown as { deps: { writer: typeof writer } }).deps.writer = {
+      ...writer,
+      patchPod: async (ns, name, patch) => {
+        await writer.patchPod(ns, name, patch);
+        c.onPod('update', api.pods.get(`${ns}/${name}`)!); // the watch is faster than the response
+      },
+    };
+    await c.reconcile(`${NS}/valid`);
+    expect(metrics.ungateLatency.snapshot().count).toBe(3);
+    expect(metrics.ungated.get()).toBe(3);
   });
 
   test('a lost event never blocks the gate', async () => {
