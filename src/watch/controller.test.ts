@@ -47,7 +47,7 @@ function database(api: FakeApi, db: string, kind = db): void {
   );
 }
 
-function controller(api: FakeApi, leader = { value: true }) {
+function controller(api: FakeApi, leader = { value: true }, synced = { value: true }) {
   const lines: string[] = [];
   let t = 0;
   const metrics = watcherMetrics({ gatedPods: () => 0, verdicts: () => new Map(), leader: () => leader.value });
@@ -55,6 +55,7 @@ function controller(api: FakeApi, leader = { value: true }) {
     caches: api.caches(),
     writer: api.writer(),
     isLeader: () => leader.value,
+    synced: () => synced.value,
     clusterDomain: 'cluster.local',
     identity: 'test-replica',
     metrics,
@@ -151,6 +152,18 @@ describe('reconcile acts only when something must change', () => {
     const { c } = controller(api, { value: false });
     await c.reconcile(`${NS}/valid`);
     expect(api.calls).toEqual([]);
+  });
+
+  test('nothing is evaluated before every informer has listed (a Secret not listed yet is not a missing Secret)', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const synced = { value: false };
+    const { c } = controller(api, { value: true }, synced);
+    await c.reconcile(`${NS}/valid`);
+    expect(api.calls).toEqual([]);
+    synced.value = true;
+    await c.reconcile(`${NS}/valid`);
+    expect(api.calls.filter((x) => x.op === 'patchPod')).toHaveLength(3);
   });
 
   test('losing leadership mid-reconcile stops the writes', async () => {

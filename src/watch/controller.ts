@@ -32,6 +32,8 @@ export interface ControllerDeps {
   caches: Caches;
   writer: Writer;
   isLeader(): boolean;
+  /** True once every informer has listed: before that a missing Secret may only be not listed yet. */
+  synced(): boolean;
   clusterDomain: string;
   identity: string;
   metrics: WatcherMetrics;
@@ -107,7 +109,7 @@ export class Controller {
 
   async reconcile(key: string): Promise<WorkResult> {
     const { deps } = this;
-    if (!deps.isLeader()) return;
+    if (!deps.isLeader() || !deps.synced()) return; // the last informer's sync enqueues everything again
     const { namespace, name } = splitKey(key);
     const pods = deps.caches.pods(namespace).filter((p) => databaseOf(p) === name && !p.metadata.deletionTimestamp && toSettle(p));
     if (pods.length === 0) {

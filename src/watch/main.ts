@@ -133,6 +133,7 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     caches,
     writer: kube.writer,
     isLeader: () => elector.isLeader() && !shuttingDown,
+    synced: () => all.every((i) => i.synced),
     clusterDomain: flags.clusterDomain,
     identity,
     metrics,
