@@ -1,6 +1,9 @@
 // A TCP proxy between the watcher and the API server, so a test can take the API server away
 // from it and bring it back: every connection is cut and new ones are refused while "down".
-import { createServer, connect, type Server, type Socket } from 'node:net';
+// It runs in its own process (tcp-proxy.cjs): sockets and servers left in a jest worker made the jest
+// parent spin at exit.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 export interface Outage {
   port: number;
@@ -10,42 +13,41 @@ export interface Outage {
 }
 
 export async function startProxy(target: { host: string; port: number }): Promise<Outage> {
-  const sockets = new Set<Socket>();
-  let port = 0;
-  let server: Server;
-  const listen = () => new Promise<void>((resolve, reject) => {
-    server = createServer((client) => {
-      const upstream = connect(target.port, target.host);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      port = (server.address() as { port: number }).port;
-      resolve();
-    });
+  const child = spawn(process.execPath, [join(__dirname, 'tcp-proxy.cjs'), target.host, String(target.port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: Array<() => void> = [];
+  let buffer = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      lines.push(buffer.slice(0, nl));
+      buffer = buffer.slice(nl + 1);
+      waiters.splice(0).forEach((w) => w());
+    }
   });
-  const stop = () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    sockets.forEach((s) => s.resetAndDestroy());
+  const next = (prefix: string) => new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const at = lines.findIndex((l) => l.startsWith(prefix));
+      if (at >= 0) return resolve(lines.splice(at, 1)[0]!);
+      if (child.exitCode !== null) return reject(new Error('the proxy exited'));
+      waiters.push(check);
+    };
+    check();
   });
-  await listen();
+  const port = Number((await next('port ')).split(' ')[1]);
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return {
-    get port() {
-      return port;
-    },
+    port,
     async cut(ms: number) {
-      await stop();
-      await new Promise((r) => setTimeout(r, ms));
-      await listen();
+      child.stdin!.write(`cut ${ms}\n`);
+      await next('up');
     },
-    close: stop,
+    async close() {
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }
