@@ -1,8 +1,8 @@
 // The API server goes away mid-run and comes back: the watcher's informers restart with backoff,
 // it steps down while it cannot renew its Lease, leads again afterwards, and ungates what appeared
 // meanwhile. The outage is made by a TCP proxy between the watcher and the real kube-apiserver
-// (every connection cut, new ones refused): test/cluster's rig has no hook to restart the
-// kube-apiserver process itself yet.
+// (every connection cut, new ones refused) — long enough for the leader to lose its Lease;
+// restart.test.ts restarts the kube-apiserver process itself.
 import { readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -56,8 +56,13 @@ function apiServerProcess(dir: string): { pid: number; argv: string[] } {
 async function restartApiServer(plane: Restartable): Promise<void> {
   if (plane.restartApiServer) return plane.restartApiServer();
   const { pid, argv } = apiServerProcess(plane.dir);
+  // SIGTERM, and SIGKILL after 10 s: a graceful kube-apiserver shutdown waits a minute for the
+  // long-running requests (watches) to drain; the watcher must cope with either.
+  const gone = () => { try { process.kill(pid, 0); return false; } catch { return true; } };
   process.kill(pid, 'SIGTERM');
-  await eventually('the kube-apiserver to exit', async () => { try { process.kill(pid, 0); return undefined; } catch { return true; } }, 60_000);
+  for (let i = 0; i < 100 && !gone(); i++) await sleep(100);
+  if (!gone()) process.kill(pid, 'SIGKILL');
+  await eventually('the kube-apiserver to exit', async () => (gone() ? true : undefined), 30_000);
   const log = openSync(join(plane.dir, 'kube-apiserver-restarted.log'), 'a');
   restarted = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', log, log] });
   closeSync(log);
