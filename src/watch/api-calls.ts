@@ -24,6 +24,11 @@ export const API_CALLS = {
   listCertificates: { group: 'cert-manager.io', resource: 'certificates', verb: 'list', scope: 'watched' },
   watchCertificates: { group: 'cert-manager.io', resource: 'certificates', verb: 'watch', scope: 'watched' },
   createEvent: { group: '', resource: 'events', verb: 'create', scope: 'watched' },
+  // The verdict annotation on a database's StatefulSet: read by name only when the verdict may
+  // differ from what it shows, then a JSON merge patch of that one annotation (no informer, so no
+  // list/watch). `patch` could change more: examples/watcher's admission policy refuses anything else.
+  getStatefulSet: { group: 'apps', resource: 'statefulsets', verb: 'get', scope: 'watched' },
+  patchStatefulSet: { group: 'apps', resource: 'statefulsets', verb: 'patch', scope: 'watched' },
   getLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'get', scope: 'lease' },
   createLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', scope: 'lease' },
   updateLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', scope: 'lease' },

@@ -30,7 +30,7 @@ test('kube.ts makes its calls through API_CALLS, and uses every entry', () => {
   const used = new Set([...kube.matchAll(/API_CALLS\.(\w+)/g)].map((m) => m[1]!));
   expect([...used].sort()).toEqual(Object.keys(API_CALLS).sort());
   // Each generated-API method it calls is wrapped by call(API_CALLS.x, …) on the same line.
-  const apiMethods = [...kube.matchAll(/\b(core|coordination)\.(\w+)\(/g)];
+  const apiMethods = [...kube.matchAll(/\b(core|coordination|apps)\.(\w+)\(/g)];
   expect(apiMethods.length).toBeGreaterThan(0);
   for (const m of apiMethods) {
     const line = kube.slice(kube.lastIndexOf('\n', m.index!) + 1, kube.indexOf('\n', m.index!));

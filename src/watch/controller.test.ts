@@ -3,9 +3,9 @@ import { SCHEDULING_GATE } from '../render/project';
 import { Controller } from './controller';
 import { createLogger } from './log';
 import { watcherMetrics } from './metrics';
-import { CONDITION_TYPE, EVENT_NOT_READY, EVENT_VERIFIED } from './record';
+import { CONDITION_TYPE, EVENT_NOT_READY, EVENT_VERIFIED, VERDICT_ANNOTATION } from './record';
 import { CertFactory, certificate, Pem, secret } from './testing/certs';
-import { FakeApi, pod } from './testing/objects';
+import { FakeApi, pod, statefulSet } from './testing/objects';
 import type { PodObject } from './types';
 
 const NS = 'demo';
@@ -44,6 +44,7 @@ function database(api: FakeApi, db: string, kind = db): void {
     secret(NS, serverName, data), certificate(NS, serverName, serverName, server.cert),
     secret(NS, clientName, { 'tls.crt': material.client!.cert, 'tls.key': material.client!.key, 'ca.crt': ca.cert }), certificate(NS, clientName, clientName, material.client!.cert),
     pod(NS, db, 0), pod(NS, db, 1), pod(NS, db, 2),
+    statefulSet(NS, db, { annotations: { 'example.com/keep': 'me' } }),
   );
 }
 
@@ -105,6 +106,10 @@ describe('reconcile: only a database whose certificates all verify is ungated', 
     expect(new Set(api.events.map((e) => e.reason))).toEqual(new Set([reason === null ? EVENT_VERIFIED : EVENT_NOT_READY]));
     if (reason) expect(api.events[0]!.message).toMatch(new RegExp(`^kept gated: ${reason}: `));
     expect(api.events[3]!.involvedObject.uid).toBe(`uid-sts-${db}`);
+    // The StatefulSet keeps the verdict: the reason, and the message the pods show.
+    const annotation = api.statefulSets.get(`${NS}/${db}`)!.metadata.annotations![VERDICT_ANNOTATION];
+    if (reason === null) expect(annotation).toMatch(/^CertificatesVerified: verified 2 certificate Secret\(s\): /);
+    else expect(annotation).toBe(`${reason}: ${pods[0]!.status!.conditions!.find((x) => x.type === CONDITION_TYPE)!.message}`);
   });
 });
 
@@ -238,5 +243,151 @@ describe('reconcile acts only when something must change', () => {
     await c.reconcile(`${NS}/bare`);
     expect(gates(api, 'bare', 0)).toEqual([SCHEDULING_GATE]);
     expect(condition(api.pods.get(`${NS}/bare-0`)!)?.reason).toBe('NoCertificateVolumes');
+  });
+});
+
+describe('the verdict annotation on the StatefulSet: written only when it is missing or differs', () => {
+  const sts = (api: FakeApi, db: string) => api.statefulSets.get(`${NS}/${db}`)!;
+  const verdictOn = (api: FakeApi, db: string) => sts(api, db).metadata.annotations?.[VERDICT_ANNOTATION];
+  const ops = (api: FakeApi, from = 0) => api.calls.slice(from).filter((x) => x.op === 'getStatefulSet' || x.op === 'patchStatefulSet').map((x) => `${x.op} ${x.name}`);
+  const fixServer = (api: FakeApi, db: string) => {
+    const ok = certs.leaf(ca, { dnsNames: [`*.${db}-pods.${NS}.svc`, `*.${db}-pods.${NS}.svc.cluster.local`, 'localhost'], ipAddresses: ['127.0.0.1'] });
+    const name = certificateName(db, 'server');
+    api.put(secret(NS, name, { 'tls.crt': ok.cert, 'tls.key': ok.key, 'ca.crt': ca.cert }), certificate(NS, name, name, ok.cert));
+  };
+
+  test('one GET, one JSON merge patch of that one annotation (and the UID as a precondition): never the spec, other annotations stay', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/valid`);
+    expect(ops(api)).toEqual(['getStatefulSet valid', 'patchStatefulSet valid']);
+    const value = verdictOn(api, 'valid')!;
+    expect(api.calls.find((x) => x.op === 'patchStatefulSet')!.body).toEqual({ metadata: { uid: 'uid-sts-valid', annotations: { [VERDICT_ANNOTATION]: value } } });
+    expect(sts(api, 'valid').metadata.annotations).toEqual({ 'example.com/keep': 'me', [VERDICT_ANNOTATION]: value });
+    // All of it is after the gates came off: the annotation never delays ungating.
+    expect(api.calls.findIndex((x) => x.op === 'getStatefulSet')).toBeGreaterThan(api.calls.map((x) => x.op).lastIndexOf('patchPod'));
+  });
+
+  test('a failing verdict looked at again with nothing changed costs no API call; a new verdict is written over the old one', async () => {
+    const api = new FakeApi();
+    database(api, 'fixme', 'wrongca');
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/fixme`);
+    expect(verdictOn(api, 'fixme')).toMatch(/^UntrustedIssuer: Secret demo\/fixme-server-cert: /);
+    const before = api.calls.length;
+    await c.reconcile(`${NS}/fixme`);
+    await c.reconcile(`${NS}/fixme`);
+    expect(api.calls.length).toBe(before);
+    fixServer(api, 'fixme');
+    await c.reconcile(`${NS}/fixme`);
+    expect(ops(api, before)).toEqual(['getStatefulSet fixme', 'patchStatefulSet fixme']);
+    expect(verdictOn(api, 'fixme')).toMatch(/^CertificatesVerified: /);
+  });
+
+  test('a StatefulSet that already shows the verdict (written by the previous leader) is read, not written', async () => {
+    const api = new FakeApi();
+    database(api, 'wrongca');
+    await controller(api).c.reconcile(`${NS}/wrongca`);
+    const shown = verdictOn(api, 'wrongca');
+    // A new leader: fresh memory, pods still gated and already showing the verdict.
+    const from = api.calls.length;
+    await controller(api).c.reconcile(`${NS}/wrongca`);
+    expect(ops(api, from)).toEqual(['getStatefulSet wrongca']);
+    expect(verdictOn(api, 'wrongca')).toBe(shown);
+  });
+
+  test('removed (a Replace=true sync): written again as soon as the pods change, even at the same verdict', async () => {
+    const api = new FakeApi();
+    database(api, 'wrongca');
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/wrongca`);
+    const shown = verdictOn(api, 'wrongca')!;
+    // The sync replaces the StatefulSet with Git's: our annotation is gone, the UID stays.
+    api.put({ metadata: { ...sts(api, 'wrongca').metadata, annotations: { 'example.com/keep': 'me' } } });
+    // A pod restarts: the StatefulSet controller creates it again, gated, without our condition.
+    api.put(pod(NS, 'wrongca', 1));
+    const from = api.calls.length;
+    await c.reconcile(`${NS}/wrongca`);
+    expect(ops(api, from)).toEqual(['getStatefulSet wrongca', 'patchStatefulSet wrongca']);
+    expect(verdictOn(api, 'wrongca')).toBe(shown);
+  });
+
+  test('removed, then the verdict changes: written again', async () => {
+    const api = new FakeApi();
+    database(api, 'fixme', 'wrongca');
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/fixme`);
+    api.put({ metadata: { ...sts(api, 'fixme').metadata, annotations: {} } });
+    fixServer(api, 'fixme');
+    await c.reconcile(`${NS}/fixme`);
+    expect(verdictOn(api, 'fixme')).toMatch(/^CertificatesVerified: /);
+  });
+
+  test('a failed patch does not hold the gates; the queue\'s retry writes it once the pods have settled', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const { c, metrics } = controller(api);
+    api.failNext.set('patchStatefulSet', 500);
+    await expect(c.reconcile(`${NS}/valid`)).rejects.toThrow('HTTP 500');
+    expect([0, 1, 2].map((i) => gates(api, 'valid', i))).toEqual([[], [], []]);
+    expect(verdictOn(api, 'valid')).toBeUndefined();
+    expect(metrics.apiErrors.get({ operation: 'patch-statefulset' })).toBe(1);
+    // Nothing left to settle on the pods; the retry still owes the StatefulSet its annotation.
+    const from = api.calls.length;
+    await expect(c.reconcile(`${NS}/valid`)).resolves.toBeUndefined();
+    expect(api.calls.slice(from).map((x) => x.op)).toEqual(['getStatefulSet', 'patchStatefulSet']);
+    expect(verdictOn(api, 'valid')).toMatch(/^CertificatesVerified: /);
+    await c.reconcile(`${NS}/valid`);
+    expect(api.calls.length).toBe(from + 2); // done: nothing owed any more
+  });
+
+  test('no RBAC for StatefulSets (403 on the GET): the pods are ungated all the same, and the reconcile fails for the queue to retry', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const { c, metrics } = controller(api);
+    api.failNext.set('getStatefulSet', 403);
+    await expect(c.reconcile(`${NS}/valid`)).rejects.toThrow('HTTP 403');
+    expect([0, 1, 2].map((i) => gates(api, 'valid', i))).toEqual([[], [], []]);
+    expect(metrics.apiErrors.get({ operation: 'get-statefulset' })).toBe(1);
+  });
+
+  test('a StatefulSet replaced under the same name (another UID) is left alone; so is one replaced between GET and patch (422)', async () => {
+    const api = new FakeApi();
+    database(api, 'wrongca');
+    api.put(statefulSet(NS, 'wrongca', { uid: 'uid-someone-else' }));
+    const { c } = controller(api);
+    await expect(c.reconcile(`${NS}/wrongca`)).resolves.toEqual({ recheckAfterMs: expect.any(Number) });
+    expect(ops(api)).toEqual(['getStatefulSet wrongca']);
+    expect(verdictOn(api, 'wrongca')).toBeUndefined();
+
+    const api2 = new FakeApi();
+    database(api2, 'wrongca');
+    api2.failNext.set('patchStatefulSet', 422);
+    await expect(controller(api2).c.reconcile(`${NS}/wrongca`)).resolves.toEqual({ recheckAfterMs: expect.any(Number) });
+    expect(ops(api2)).toEqual(['getStatefulSet wrongca', 'patchStatefulSet wrongca']);
+  });
+
+  test('a deleted StatefulSet (404) or pods without a StatefulSet controller: nothing to annotate', async () => {
+    const api = new FakeApi();
+    database(api, 'wrongca');
+    api.statefulSets.clear();
+    const { c } = controller(api);
+    await expect(c.reconcile(`${NS}/wrongca`)).resolves.toEqual({ recheckAfterMs: expect.any(Number) });
+    expect(ops(api)).toEqual(['getStatefulSet wrongca']);
+
+    const orphan = new FakeApi();
+    database(orphan, 'valid');
+    for (const p of orphan.pods.values()) delete p.metadata.ownerReferences;
+    await controller(orphan).c.reconcile(`${NS}/valid`);
+    expect(ops(orphan)).toEqual([]);
+    expect([0, 1, 2].map((i) => gates(orphan, 'valid', i))).toEqual([[], [], []]);
+  });
+
+  test('a follower reads no StatefulSet either', async () => {
+    const api = new FakeApi();
+    database(api, 'wrongca');
+    await controller(api, { value: false }).c.reconcile(`${NS}/wrongca`);
+    expect(ops(api)).toEqual([]);
   });
 });

@@ -1,16 +1,20 @@
 /**
  * The reconcile of one database (`namespace/name`), serialised per key by the queue and
  * idempotent: gather (informer caches only) → evaluate (the pure chain) → act only when
- * something must change (a gate to remove, a condition that differs). Only the leader acts;
- * followers keep their caches warm and track when they first saw each pod gated.
+ * something must change (a gate to remove, a condition that differs, a StatefulSet annotation
+ * that differs). Only the leader acts; followers keep their caches warm and track when they first
+ * saw each pod gated.
  */
 import { NOT_YET_VALID } from './checks';
 import { gateIndex, removeGatePatch, type JsonPatchOp } from './gate';
 import type { Logger } from './log';
 import type { WatcherMetrics } from './metrics';
-import { conditionPatch, conditionUpToDate, controllerEvent, currentCondition, desiredCondition, podEvent, type EventObject } from './record';
+import {
+  annotationUpToDate, conditionPatch, conditionUpToDate, controllerEvent, currentCondition, desiredCondition, podEvent,
+  statefulSetsOf, verdictAnnotation, verdictAnnotationPatch, type EventObject, type VerdictAnnotationPatch,
+} from './record';
 import { databaseOf, databaseRequirements, isGated } from './requirements';
-import { databaseKey, splitKey, type CertificateObject, type PodObject, type SecretObject } from './types';
+import { databaseKey, splitKey, type CertificateObject, type DatabaseKey, type OwnerReference, type PodObject, type SecretObject, type StatefulSetObject } from './types';
 import { databaseVerdict, type DatabaseVerdict } from './verdict';
 import type { WorkResult } from './queue';
 
@@ -21,11 +25,22 @@ export interface Caches {
   certificates(namespace: string): CertificateObject[];
 }
 
-/** Writes, each one API call (see api-calls.ts). Errors carry the HTTP status as `statusCode`. */
+/** Writes, and the one read by name, each one API call (see api-calls.ts). Errors carry the HTTP status as `statusCode`. */
 export interface Writer {
   patchPod(namespace: string, name: string, patch: JsonPatchOp[]): Promise<void>;
   patchPodStatus(namespace: string, name: string, body: object): Promise<void>;
   createEvent(namespace: string, event: EventObject): Promise<void>;
+  /** undefined when the StatefulSet does not exist. */
+  getStatefulSet(namespace: string, name: string): Promise<StatefulSetObject | undefined>;
+  /** A JSON merge patch of the verdict annotation (field manager `pxc-tls-watch`). */
+  patchStatefulSet(namespace: string, name: string, patch: VerdictAnnotationPatch): Promise<void>;
+}
+
+/** A verdict annotation to check on (and write to, when it differs) the database's StatefulSets. */
+interface AnnotationDue {
+  namespace: string;
+  owners: OwnerReference[];
+  value: string;
 }
 
 export interface ControllerDeps {
@@ -61,6 +76,10 @@ export class Controller {
   private readonly firstSeenGated = new Map<string, number>();
   /** Latest verdict reason per database with pods to settle (for the gauge). */
   private readonly verdicts = new Map<string, string>();
+  /** The verdict annotation this replica last read on or wrote to each StatefulSet (`namespace/name`). */
+  private readonly shown = new Map<string, { uid: string; value: string }>();
+  /** Annotations still to check or write, per database: kept until done, so a failed write is retried. */
+  private readonly annotationsDue = new Map<DatabaseKey, AnnotationDue>();
 
   constructor(private readonly deps: ControllerDeps, private readonly enqueue: (key: string) => void) {}
 
@@ -114,6 +133,7 @@ export class Controller {
     const pods = deps.caches.pods(namespace).filter((p) => databaseOf(p) === name && !p.metadata.deletionTimestamp && toSettle(p));
     if (pods.length === 0) {
       this.verdicts.delete(key);
+      await this.annotate(key, deps.log.with({ database: key })); // one that failed after the pods settled
       return;
     }
     const now = deps.now();
@@ -142,8 +162,10 @@ export class Controller {
         if (await this.ungate(pod, log)) ungated.add(pod);
       }
     }
-    await this.record(pods, verdict, ungated, log);
+    const podsChanged = (await this.record(pods, verdict, ungated, log)) || ungated.size > 0;
     if (verdict.verified) this.verdicts.delete(key);
+    this.annotationDue(key, namespace, pods, verdict, podsChanged);
+    await this.annotate(key, log);
     if (!verdict.verified) return { recheckAfterMs: verdict.reason === NOT_YET_VALID ? 2000 : deps.recheckMs ?? 30_000 };
     return;
   }
@@ -175,14 +197,14 @@ export class Controller {
     return true;
   }
 
-  /** The verdict on each pod (condition + event, only when it changes) and one event on their controller. */
-  private async record(pods: PodObject[], verdict: DatabaseVerdict, ungated: Set<PodObject>, log: Logger): Promise<void> {
+  /** The verdict on each pod (condition + event, only when it changes) and one event on their controller; true if a condition changed. */
+  private async record(pods: PodObject[], verdict: DatabaseVerdict, ungated: Set<PodObject>, log: Logger): Promise<boolean> {
     const { deps } = this;
     const desired = desiredCondition(verdict);
     const changed: PodObject[] = [];
     for (const pod of pods) {
       if (conditionUpToDate(pod, desired)) continue;
-      if (!deps.isLeader()) return;
+      if (!deps.isLeader()) return changed.length > 0;
       const ns = pod.metadata.namespace ?? '';
       try {
         await deps.writer.patchPodStatus(ns, pod.metadata.name, conditionPatch(pod, desired, deps.now()));
@@ -196,6 +218,79 @@ export class Controller {
     }
     const summary = controllerEvent(changed, verdict, ungated.size, this.eventContext());
     if (summary) await this.emit(summary, log);
+    return changed.length > 0;
+  }
+
+  /**
+   * Which StatefulSets to look at: those whose annotation this replica has not seen at this
+   * verdict (a new verdict, a new leader, a new StatefulSet), and all of them when the reconcile
+   * changed pods — a pod restarted or rolled, which is also when a `Replace=true` sync may have
+   * dropped the annotation. A failing verdict re-checked every 30 s with nothing changed costs no call.
+   */
+  private annotationDue(key: DatabaseKey, namespace: string, pods: PodObject[], verdict: DatabaseVerdict, podsChanged: boolean): void {
+    const value = verdictAnnotation(verdict);
+    const owners = statefulSetsOf(pods).filter((o) => {
+      const seen = this.shown.get(`${namespace}/${o.name}`);
+      return podsChanged || !seen || seen.uid !== o.uid || seen.value !== value;
+    });
+    if (owners.length > 0) this.annotationsDue.set(key, { namespace, owners, value });
+    else this.annotationsDue.delete(key);
+  }
+
+  /** GET each due StatefulSet and patch the annotation where it is missing or differs. Throws (for the queue's backoff) when a call failed. */
+  private async annotate(key: DatabaseKey, log: Logger): Promise<void> {
+    const due = this.annotationsDue.get(key);
+    if (!due) return;
+    const remaining: OwnerReference[] = [];
+    let failure: unknown;
+    for (const owner of due.owners) {
+      try {
+        if (!(await this.annotateOne(due.namespace, owner, due.value, log))) remaining.push(owner);
+      } catch (error) {
+        remaining.push(owner);
+        failure ??= error;
+      }
+    }
+    if (remaining.length === 0) this.annotationsDue.delete(key);
+    else this.annotationsDue.set(key, { ...due, owners: remaining });
+    if (failure !== undefined) throw failure;
+  }
+
+  /** True when done (shown, written, or nothing to annotate); false when no longer leader. */
+  private async annotateOne(namespace: string, owner: OwnerReference, value: string, log: Logger): Promise<boolean> {
+    const { deps } = this;
+    const id = `${namespace}/${owner.name}`;
+    if (!deps.isLeader()) return false;
+    let sts: StatefulSetObject | undefined;
+    try {
+      sts = await deps.writer.getStatefulSet(namespace, owner.name);
+    } catch (error) {
+      deps.metrics.apiErrors.inc({ operation: 'get-statefulset' });
+      throw error;
+    }
+    if (!sts || sts.metadata.uid !== owner.uid) {
+      this.shown.delete(id); // gone, or the name belongs to another StatefulSet now: its own pods will say
+      return true;
+    }
+    if (annotationUpToDate(sts, value)) {
+      this.shown.set(id, { uid: owner.uid, value });
+      return true;
+    }
+    if (!deps.isLeader()) return false;
+    try {
+      await deps.writer.patchStatefulSet(namespace, owner.name, verdictAnnotationPatch(owner.uid, value));
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 422) {
+        this.shown.delete(id); // deleted, or replaced (the UID in the patch no longer matches)
+        return true;
+      }
+      deps.metrics.apiErrors.inc({ operation: 'patch-statefulset' });
+      throw error;
+    }
+    this.shown.set(id, { uid: owner.uid, value });
+    log.info('verdict annotation written', { statefulset: owner.name, verdict: value });
+    return true;
   }
 
   private eventContext() {

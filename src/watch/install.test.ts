@@ -6,11 +6,12 @@ import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { API_CALLS } from './api-calls';
 import { parseFlags, WatchFlags } from './flags';
+import { VERDICT_ANNOTATION } from './record';
 
 const DIR = resolve(__dirname, '..', '..', 'examples', 'watcher');
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
 const load = (file: string): Obj[] => parseAllDocuments(readFileSync(join(DIR, file), 'utf8')).map((d) => d.toJSON() as Obj).filter(Boolean);
-const base = ['base/serviceaccount.yaml', 'base/leader-election-role.yaml', 'base/deployment.yaml', 'base/poddisruptionbudget.yaml'].flatMap(load);
+const base = ['base/serviceaccount.yaml', 'base/leader-election-role.yaml', 'base/deployment.yaml', 'base/poddisruptionbudget.yaml', 'base/statefulset-policy.yaml'].flatMap(load);
 const namespaced = [...base, ...load('role.yaml'), ...load('rolebinding.yaml')];
 const clusterWide = [...base, ...load('cluster-wide/clusterrole.yaml')];
 const one = (objs: Obj[], kind: string, name?: string) => {
@@ -47,6 +48,38 @@ describe('examples/watcher RBAC is exactly what the code calls', () => {
       const roles = [...namespaced, ...clusterWide].filter((o) => o.kind === binding.roleRef.kind && o.metadata.name === binding.roleRef.name);
       expect(roles.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('examples/watcher admission policy: patch on StatefulSets, for the verdict annotation only', () => {
+  // What it refuses is tested on the real API server (test/watch/policy.test.ts); here, that it
+  // is wired to this code: the annotation key, the ServiceAccount, the resource RBAC grants.
+  const policy = one(base, 'ValidatingAdmissionPolicy');
+  const binding = one(base, 'ValidatingAdmissionPolicyBinding');
+
+  test('both variants carry it (it is in the shared base)', () => {
+    const kustomization = readFileSync(join(DIR, 'base', 'kustomization.yaml'), 'utf8');
+    expect(kustomization).toMatch(/^ {2}- statefulset-policy\.yaml$/m);
+    expect(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8')).toMatch(/^ {2}- base$/m);
+    expect(readFileSync(join(DIR, 'cluster-wide', 'kustomization.yaml'), 'utf8')).toMatch(/^ {2}- \.\.\/base$/m);
+  });
+
+  test('it guards the annotation the watcher writes, for the watcher\'s ServiceAccount, on every update of the resource RBAC lets it patch', () => {
+    expect(policy.apiVersion).toBe('admissionregistration.k8s.io/v1');
+    expect(policy.spec.failurePolicy).toBe('Fail');
+    expect(policy.spec.variables).toContainEqual({ name: 'key', expression: `'${VERDICT_ANNOTATION}'` });
+    expect(policy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: ['apps'], apiVersions: ['*'], operations: ['UPDATE'], resources: ['statefulsets'] }]);
+    const patchable = Object.values(API_CALLS).filter((c) => c.verb === 'patch' && c.group === 'apps').map((c) => c.resource);
+    expect(patchable).toEqual(['statefulsets']);
+    const sa = one(base, 'ServiceAccount').metadata.name;
+    const [condition] = policy.spec.matchConditions;
+    const pattern = new RegExp(/matches\('(.*)'\)/.exec(condition.expression)![1]!);
+    expect(pattern.test(`system:serviceaccount:db-ns:${sa}`)).toBe(true);
+    expect(pattern.test(`system:serviceaccount:db-ns:${sa}-other`)).toBe(false);
+    expect(pattern.test('system:serviceaccount:kube-system:statefulset-controller')).toBe(false);
+    expect(policy.spec.validations.map((v: { expression: string }) => v.expression.replace(/\s+/g, ' ')).join('\n')).toMatch(/object\.spec == oldObject\.spec/);
+    for (const v of policy.spec.validations) expect(v).toMatchObject({ reason: 'Forbidden', message: expect.stringMatching(/^pxc-tls-watch may change only the annotation pxc-tls\.dev\/certificates-verdict of a StatefulSet: /) });
+    expect(binding.spec).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
   });
 });
 

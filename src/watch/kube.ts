@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import {
+  AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
@@ -25,6 +26,8 @@ import { API_CALLS, type ApiCall } from './api-calls';
 import type { Writer } from './controller';
 import type { ListWatchLike } from './informers';
 import { ConflictError, type LeaseRecord, type LeaseSnapshot, type LeaseStore } from './leader';
+import { FIELD_MANAGER } from './record';
+import type { StatefulSetObject } from './types';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 const LIST_TIMEOUT_MS = 60_000;
@@ -59,7 +62,7 @@ function resourcePath(resource: Resource, namespace: string | undefined): string
   return namespace ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource}` : `${prefix}/${resource}`;
 }
 
-/** GET a list as plain JSON. The body of a failed request is not echoed: for Secrets it could be data. */
+/** GET a list (or one object) as plain JSON. The body of a failed request is not echoed: for Secrets it could be data. */
 async function getJson(kc: KubeConfig, path: string, query: Record<string, string>): Promise<any> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
@@ -135,6 +138,7 @@ export function connect(kubeconfig: string | undefined): Kube {
   if (!server) throw new Error('no cluster configured: pass --kubeconfig or run in a pod');
   const core = kc.makeApiClient(CoreV1Api);
   const coordination = kc.makeApiClient(CoordinationV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
 
   const writer: Writer = {
     patchPod: (namespace, name, patch) =>
@@ -143,6 +147,18 @@ export function connect(kubeconfig: string | undefined): Kube {
       call(API_CALLS.patchPodStatus, () => core.patchNamespacedPodStatus({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch))).then(() => undefined),
     createEvent: (namespace, event) =>
       call(API_CALLS.createEvent, () => core.createNamespacedEvent({ namespace, body: event as never })).then(() => undefined),
+    getStatefulSet: async (namespace, name) => {
+      const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/statefulsets/${encodeURIComponent(name)}`;
+      try {
+        const sts = await call(API_CALLS.getStatefulSet, () => getJson(kc, path, {}));
+        return { metadata: sts.metadata } as StatefulSetObject;
+      } catch (error) {
+        if ((error as HttpError).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+    patchStatefulSet: (namespace, name, body) =>
+      call(API_CALLS.patchStatefulSet, () => apps.patchNamespacedStatefulSet({ namespace, name, body, fieldManager: FIELD_MANAGER }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))).then(() => undefined),
   };
 
   return {

@@ -5,10 +5,13 @@
  *    scheduler keep condition types they do not own (readiness gates rely on that);
  *  - an Event on the Pod whenever that condition changes;
  *  - an Event on the Pod's controller (the StatefulSet, found through the Pod's controller
- *    ownerReference) for the same change — `kubectl describe statefulset`.
- * See src/watch/README.md for why not a StatefulSet annotation or status condition.
+ *    ownerReference) for the same change — `kubectl describe statefulset`;
+ *  - the annotation `pxc-tls.dev/certificates-verdict` on that StatefulSet: the latest verdict in
+ *    one line, which outlives the Events (an hour). An annotation no renderer writes, so not in Git;
+ *    set by a JSON merge patch of that one key, under the field manager `pxc-tls-watch`.
+ * See src/watch/README.md for why an annotation and not a StatefulSet status condition.
  */
-import type { Condition, OwnerReference, PodObject } from './types';
+import type { Condition, OwnerReference, PodObject, StatefulSetObject } from './types';
 import type { DatabaseVerdict } from './verdict';
 
 export const CONDITION_TYPE = 'pxc-tls.dev/CertificatesVerified';
@@ -17,6 +20,11 @@ export const EVENT_VERIFIED = 'CertificatesVerified';
 export const EVENT_NOT_READY = 'CertificatesNotReady';
 export const EVENT_SOURCE = 'pxc-tls-watch';
 export const REPORTING_COMPONENT = 'pxc-tls.dev/watch';
+
+/** The StatefulSet annotation holding the latest verdict. */
+export const VERDICT_ANNOTATION = 'pxc-tls.dev/certificates-verdict';
+/** The field manager of the watcher's StatefulSet patches (`kubectl get sts -o yaml --show-managed-fields`). */
+export const FIELD_MANAGER = 'pxc-tls-watch';
 
 /** Kubernetes caps event notes at 1 KiB. */
 const MAX_MESSAGE = 1024;
@@ -116,6 +124,42 @@ export function controllerEvent(pods: readonly PodObject[], verdict: DatabaseVer
     ? `${ungated > 0 ? `removed the scheduling gate from ${names}` : `verified ${names}`}: ${verdict.message}`
     : `${names} kept gated: ${verdictText(verdict)}`;
   return eventFor({ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, namespace, uid: owner.uid }, verdict, text, ctx);
+}
+
+/** The StatefulSets among the pods' controllers (apps/v1 only: all RBAC grants), one per UID. */
+export function statefulSetsOf(pods: readonly PodObject[]): OwnerReference[] {
+  const byUid = new Map<string, OwnerReference>();
+  for (const owner of pods.map(controllerOf)) {
+    if (owner && owner.kind === 'StatefulSet' && owner.apiVersion === 'apps/v1' && owner.uid && !byUid.has(owner.uid)) byUid.set(owner.uid, owner);
+  }
+  return [...byUid.values()];
+}
+
+/**
+ * The verdict annotation's value: `<Reason>: <message>` on one line — `CertificatesVerified:
+ * verified 2 certificate Secret(s): …` or `UntrustedIssuer: Secret demo/x-server-cert: …`. Only
+ * what the verdict says (its messages name Secrets, Certificates, issuers and fixed validity
+ * dates, never material), no clock and no pod count, so it changes only when the verdict does.
+ */
+export function verdictAnnotation(verdict: DatabaseVerdict): string {
+  return truncate(`${verdict.reason}: ${verdict.message}`.replace(/\s+/g, ' ').trim());
+}
+
+/** True when the StatefulSet already shows this value: nothing to write. */
+export function annotationUpToDate(sts: StatefulSetObject, value: string): boolean {
+  return sts.metadata.annotations?.[VERDICT_ANNOTATION] === value;
+}
+
+/**
+ * JSON merge patch of the one annotation. The UID rides along as a precondition: if the name now
+ * belongs to another StatefulSet, the API server refuses the patch (422, uid is immutable).
+ */
+export interface VerdictAnnotationPatch {
+  metadata: { uid: string; annotations: { [VERDICT_ANNOTATION]: string } };
+}
+
+export function verdictAnnotationPatch(uid: string, value: string): VerdictAnnotationPatch {
+  return { metadata: { uid, annotations: { [VERDICT_ANNOTATION]: value } } };
 }
 
 /** RFC 3339 in seconds, as metav1.Time serialises. */

@@ -63,6 +63,11 @@ export interface PodObject {
   status?: { conditions?: Condition[]; phase?: string };
 }
 
+/** A StatefulSet as the watcher reads it (one GET by name): its metadata only. */
+export interface StatefulSetObject {
+  metadata: Meta;
+}
+
 /** `namespace/name` of a database: its pods' `app.kubernetes.io/instance` label in their namespace. */
 export type DatabaseKey = string;
 

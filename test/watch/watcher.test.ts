@@ -37,11 +37,19 @@ function expectNoSecretsLogged(w: WatcherProcess): void {
   expect(w.output()).not.toMatch(/-----BEGIN|PRIVATE KEY|LS0tLS1CRUdJTi/);
 }
 
-/** The watcher running with the example's namespaced RBAC only (a ServiceAccount token). */
+const VERDICT = 'pxc-tls.dev/certificates-verdict';
+
+/** The verdict annotation on a StatefulSet, or undefined. */
+async function stsVerdict(ns: string, name: string): Promise<string | undefined> {
+  return (await getJson(['get', 'statefulset', name, '-n', ns])).metadata.annotations?.[VERDICT];
+}
+
+/** The watcher running with the example's namespaced RBAC only (a ServiceAccount token), under
+ * the example's admission policy (cluster-scoped: it binds every pxc-tls-watch ServiceAccount). */
 async function watcherWithExampleRbac(ns: string, name: string): Promise<WatcherProcess> {
   const rbac = (await kubectlOk(['kustomize', join(REPO_ROOT, 'examples', 'watcher')])).split(/^---$/m)
-    .filter((doc) => /^kind: (ServiceAccount|Role|RoleBinding)$/m.test(doc)).join('---\n');
-  await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: rbac });
+    .filter((doc) => /^kind: (ServiceAccount|Role|RoleBinding|ValidatingAdmissionPolicy|ValidatingAdmissionPolicyBinding)$/m.test(doc)).join('---\n');
+  await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: rbac });
   const token = (await kubectlOk(['create', 'token', 'pxc-tls-watch', '-n', ns, '--duration=1h'])).trim();
   const kubeconfig = join(tmp, `${ns}.kubeconfig`);
   writeKubeconfig(kubeconfig, env('PXC_TLS_KUBE_SERVER'), token, env('PXC_TLS_KUBE_CA'));
@@ -65,6 +73,9 @@ describe('pxc-tls watch on the real control plane', () => {
     expect(['SecretMissingData', 'CertificateNotReady']).toContain(first.reason);
     await sleep(3000);
     for (const pod of pods) expect(await podGates(ns, pod)).toEqual([GATE]);
+    // The StatefulSet says why too, and keeps saying it after the Events expire.
+    const gatedVerdict = await eventually('the verdict annotation on the StatefulSet', () => stsVerdict(ns, 'orders'));
+    expect(gatedVerdict).toMatch(/^(SecretMissingData|CertificateNotReady): /);
 
     // The issuer appears; cert-manager fills the placeholders; the watcher ungates.
     await caIssuer(ns);
@@ -82,6 +93,20 @@ describe('pxc-tls watch on the real control plane', () => {
     expect(involved).toEqual(['Pod/orders-0', 'Pod/orders-1', 'Pod/orders-2', 'StatefulSet/orders']);
     // `kubectl describe statefulset` finds its event (the UID matches).
     expect(await kubectlOk(['describe', 'statefulset', 'orders', '-n', ns])).toMatch(/CertificatesVerified\s+\S+\s+pxc-tls-watch\s+removed the scheduling gate from orders-0, orders-1, orders-2/);
+    // …and carries the verdict as an annotation, written by the ServiceAccount with the example's
+    // admission policy installed; the watcher's field manager owns that one key and nothing else.
+    const verdict = await eventually('the verified annotation', async () => {
+      const v = await stsVerdict(ns, 'orders');
+      return v?.startsWith('CertificatesVerified: ') ? v : undefined;
+    }, 30_000);
+    expect(verdict).toBe('CertificatesVerified: verified 2 certificate Secret(s): orders-server-cert, orders-client-cert');
+    expect((await kubectlOk(['get', 'statefulset', 'orders', '-n', ns, '-o', 'jsonpath={.metadata.annotations.pxc-tls\\.dev/certificates-verdict}']))).toBe(verdict);
+    const sts = await getJson(['get', 'statefulset', 'orders', '-n', ns, '--show-managed-fields']);
+    const ours = sts.metadata.managedFields.filter((m: any) => m.manager === 'pxc-tls-watch');
+    expect(ours).toEqual([expect.objectContaining({ operation: 'Update', fieldsV1: { 'f:metadata': { 'f:annotations': { [`f:${VERDICT}`]: {} } } } })]);
+    expect(w.lines.filter((l) => l.msg === 'verdict annotation written').map((l) => l.verdict).pop()).toBe(verdict);
+    // Neither RBAC nor the policy refused any StatefulSet call.
+    expect(w.lines.filter((l) => l.msg === 'reconcile failed; retrying' && JSON.stringify(l).includes('statefulsets'))).toEqual([]);
     expectNoSecretsLogged(w);
   });
 
@@ -114,6 +139,22 @@ describe('pxc-tls watch on the real control plane', () => {
     for (const pod of pods) expect(await podGates(ns, pod)).toEqual([GATE]);
     const events = await getJson(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=ledger-0,reason=CertificatesNotReady']);
     expect(events.items.map((e: any) => e.message)).toEqual([expect.stringMatching(/^kept gated: UntrustedIssuer: /)]);
+    // The StatefulSet carries the failing reason, with the message the pods show.
+    const condition = (await podCondition(ns, 'ledger-0'))!;
+    const shown = await eventually('the verdict annotation', () => stsVerdict(ns, 'ledger'));
+    expect(shown).toBe(`UntrustedIssuer: ${condition.message}`);
+
+    // A Replace=true sync puts Git's StatefulSet back, without the annotation (same object, same UID)…
+    const rendered = objects.filter((o) => o.kind === 'StatefulSet');
+    await kubectlOk(['replace', '-f', '-'], { input: toYaml(rendered) });
+    expect(await stsVerdict(ns, 'ledger')).toBeUndefined();
+    // …and the next time the pods change (here: ledger-2 is deleted and created again, gated, as
+    // the StatefulSet controller would), the watcher writes it again, at the same verdict.
+    const old = await getJson(['get', 'pod', 'ledger-2', '-n', ns]);
+    await kubectlOk(['delete', 'pod', 'ledger-2', '-n', ns, '--wait=true']);
+    const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, ...metadata } = old.metadata;
+    await kubectlOk(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata, spec: old.spec }) });
+    expect(await eventually('the annotation written again', () => stsVerdict(ns, 'ledger'), 30_000)).toBe(shown);
     const metrics = await w.metrics();
     expect(metricValue(metrics, 'pxc_tls_database_verdicts', { reason: 'UntrustedIssuer' })).toBe(1);
     expect(metricValue(metrics, 'pxc_tls_gated_pods')).toBe(3);

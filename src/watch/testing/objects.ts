@@ -5,8 +5,8 @@ import { certificateName } from '../../render/names';
 import { SCHEDULING_GATE } from '../../render/project';
 import type { Caches, Writer } from '../controller';
 import { applyGatePatch, type JsonPatchOp } from '../gate';
-import type { EventObject } from '../record';
-import type { CertificateObject, Condition, PodObject, SecretObject } from '../types';
+import type { EventObject, VerdictAnnotationPatch } from '../record';
+import type { CertificateObject, Condition, PodObject, SecretObject, StatefulSetObject } from '../types';
 
 export function pod(namespace: string, db: string, ordinal: number, opts: { gates?: string[]; aliases?: readonly string[] } = {}): PodObject {
   const name = `${db}-${ordinal}`;
@@ -35,8 +35,13 @@ export function pod(namespace: string, db: string, ordinal: number, opts: { gate
   };
 }
 
+/** The StatefulSet the pods of `pod(namespace, db, …)` point at (its controller ownerReference). */
+export function statefulSet(namespace: string, db: string, opts: { uid?: string; annotations?: Record<string, string> } = {}): StatefulSetObject {
+  return { metadata: { name: db, namespace, uid: opts.uid ?? `uid-sts-${db}`, resourceVersion: '1', ...(opts.annotations ? { annotations: opts.annotations } : {}) } };
+}
+
 export interface Call {
-  op: 'patchPod' | 'patchPodStatus' | 'createEvent';
+  op: 'patchPod' | 'patchPodStatus' | 'createEvent' | 'getStatefulSet' | 'patchStatefulSet';
   namespace: string;
   name: string;
   body: unknown;
@@ -47,6 +52,7 @@ export class FakeApi {
   readonly pods = new Map<string, PodObject>();
   readonly secrets = new Map<string, SecretObject>();
   readonly certificates = new Map<string, CertificateObject>();
+  readonly statefulSets = new Map<string, StatefulSetObject>();
   readonly calls: Call[] = [];
   readonly events: EventObject[] = [];
   /** Status codes to fail the next calls with, per op. */
@@ -56,9 +62,10 @@ export class FakeApi {
     return `${o.metadata.namespace}/${o.metadata.name}`;
   }
 
-  put(...objects: Array<PodObject | SecretObject | CertificateObject>): this {
+  put(...objects: Array<PodObject | SecretObject | CertificateObject | StatefulSetObject>): this {
     for (const o of objects) {
-      if ('spec' in o && o.spec && 'secretName' in o.spec) this.certificates.set(FakeApi.key(o), o as CertificateObject);
+      if (!('spec' in o) && !('data' in o) && !('type' in o) && !('status' in o)) this.statefulSets.set(FakeApi.key(o), o as StatefulSetObject);
+      else if ('spec' in o && o.spec && 'secretName' in o.spec) this.certificates.set(FakeApi.key(o), o as CertificateObject);
       else if ('data' in o || (o as SecretObject).type) this.secrets.set(FakeApi.key(o), o as SecretObject);
       else this.pods.set(FakeApi.key(o), o as PodObject);
     }
@@ -106,6 +113,22 @@ export class FakeApi {
         this.calls.push({ op: 'createEvent', namespace, name: event.metadata.name, body: event });
         this.fail('createEvent');
         this.events.push(event);
+      },
+      getStatefulSet: async (namespace, name) => {
+        this.calls.push({ op: 'getStatefulSet', namespace, name, body: undefined });
+        this.fail('getStatefulSet');
+        const sts = this.statefulSets.get(`${namespace}/${name}`);
+        return sts && structuredClone(sts);
+      },
+      // A JSON merge patch, as the API server applies it: the UID must match (it is immutable).
+      patchStatefulSet: async (namespace, name, patch: VerdictAnnotationPatch) => {
+        this.calls.push({ op: 'patchStatefulSet', namespace, name, body: patch });
+        this.fail('patchStatefulSet');
+        const current = this.statefulSets.get(`${namespace}/${name}`);
+        if (!current) throw Object.assign(new Error('not found'), { statusCode: 404 });
+        if (patch.metadata.uid !== current.metadata.uid) throw Object.assign(new Error('metadata.uid: field is immutable'), { statusCode: 422 });
+        const annotations = { ...current.metadata.annotations, ...patch.metadata.annotations };
+        this.statefulSets.set(`${namespace}/${name}`, { ...current, metadata: { ...current.metadata, annotations, resourceVersion: String(Number(current.metadata.resourceVersion ?? '0') + 1) } });
       },
     };
   }
