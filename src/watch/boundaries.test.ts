@@ -25,15 +25,18 @@ test('the function never imports the watcher (src/cli.ts loads its bundle lazily
   expect(offenders).toEqual([]);
 });
 
-test('kube.ts makes its calls through API_CALLS, and uses every entry', () => {
+test('kube.ts makes its calls through API_CALLS, with the HTTP method of their verb, and uses every entry', () => {
   const kube = source(join(SRC, 'watch', 'kube.ts'));
   const used = new Set([...kube.matchAll(/API_CALLS\.(\w+)/g)].map((m) => m[1]!));
   expect([...used].sort()).toEqual(Object.keys(API_CALLS).sort());
-  // Each generated-API method it calls is wrapped by call(API_CALLS.x, …) on the same line.
-  const apiMethods = [...kube.matchAll(/\b(core|coordination|apps)\.(\w+)\(/g)];
-  expect(apiMethods.length).toBeGreaterThan(0);
-  for (const m of apiMethods) {
-    const line = kube.slice(kube.lastIndexOf('\n', m.index!) + 1, kube.indexOf('\n', m.index!));
-    expect(line).toMatch(/call\(API_CALLS\.\w+/);
+  // One function sends requests, and only call() uses it.
+  expect([...kube.matchAll(/\brequestJson\(/g)]).toHaveLength(2); // its definition and call()'s use
+  const METHOD = { get: 'GET', list: 'GET', create: 'POST', update: 'PUT', patch: 'PATCH' } as const;
+  const calls = [...kube.matchAll(/\bcall\((API_CALLS\.(\w+)|list), kc, \{ method: '(\w+)'/g)];
+  expect(calls.length).toBeGreaterThanOrEqual(Object.values(API_CALLS).filter((c) => c.verb !== 'watch' && c.verb !== 'list').length);
+  for (const [, , name, method] of calls) {
+    if (name) expect([name, method]).toEqual([name, METHOD[API_CALLS[name as keyof typeof API_CALLS].verb as keyof typeof METHOD]]);
+    else expect(method).toBe('GET'); // the informers' list
   }
+  expect([...kube.matchAll(/\bcall\(/g)]).toHaveLength(calls.length + 1); // + its definition
 });

@@ -178,10 +178,27 @@ describe('reconcile acts only when something must change', () => {
     const { c } = controller(api, leader);
     const writer = api.writer();
     const patchPod = writer.patchPod;
-    // After the first gate removal we are no longer leader.
-    (c as unknown as { deps: { writer: typeof writer } }).deps.writer = { ...writer, patchPod: async (...a) => { await patchPod(...a); leader.value = false; } };
+    // The gate removals go out together, while leading; leadership is lost before they return.
+    (c as unknown as { deps: { writer: typeof writer } }).deps.writer = { ...writer, patchPod: async (...a) => { leader.value = false; await patchPod(...a); } };
     await c.reconcile(`${NS}/valid`);
-    expect(api.calls.filter((x) => x.op === 'patchPod').map((x) => x.name)).toEqual(['valid-0']);
+    expect(api.calls.filter((x) => x.op === 'patchPod').map((x) => x.name).sort()).toEqual(['valid-0']);
+    expect(api.calls.filter((x) => x.op !== 'patchPod')).toEqual([]); // no condition, event or annotation after
+  });
+
+  test('a superseded reconcile leaves its verdict writes to the next run, unless it removed gates', async () => {
+    const api = new FakeApi();
+    database(api, 'wrongca');
+    database(api, 'valid');
+    const { c } = controller(api, { value: true });
+    await c.reconcile(`${NS}/wrongca`, () => true);
+    expect(api.calls).toEqual([]);
+    await c.reconcile(`${NS}/wrongca`);
+    expect(new Set(api.calls.map((x) => x.op))).toEqual(new Set(['patchPodStatus', 'createEvent', 'getStatefulSet', 'patchStatefulSet']));
+    api.calls.length = 0;
+    // Ungated pods are settled: no later run looks at them, so this one records their verdict.
+    await c.reconcile(`${NS}/valid`, () => true);
+    expect(new Set(api.calls.map((x) => x.op))).toEqual(new Set(['patchPod', 'patchPodStatus', 'createEvent', 'getStatefulSet', 'patchStatefulSet']));
+    expect(api.calls.filter((x) => x.op === 'patchPodStatus')).toHaveLength(3);
   });
 
   test('a refused gate patch (422: the gates moved) is not retried blindly; a 500 is thrown for the queue to retry', async () => {

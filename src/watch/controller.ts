@@ -126,7 +126,13 @@ export class Controller {
     keys.forEach((k) => this.enqueue(k));
   }
 
-  async reconcile(key: string): Promise<WorkResult> {
+  /**
+   * `superseded`: the key was enqueued again meanwhile (the queue runs it once more). The
+   * conditions, events and annotation of a verdict already superseded are left to that next run —
+   * under load they are what stands between a Secret's fill and the gate's removal — unless this
+   * run removed gates: an ungated pod without a condition is settled, no later run would record it.
+   */
+  async reconcile(key: string, superseded: () => boolean = () => false): Promise<WorkResult> {
     const { deps } = this;
     if (!deps.isLeader() || !deps.synced()) return; // the last informer's sync enqueues everything again
     const { namespace, name } = splitKey(key);
@@ -156,15 +162,14 @@ export class Controller {
 
     const ungated = new Set<PodObject>();
     if (verdict.verified) {
-      for (const pod of pods) {
-        if (!isGated(pod)) continue;
-        if (!deps.isLeader()) return;
-        if (await this.ungate(pod, log)) ungated.add(pod);
-      }
+      const removed = await Promise.all(pods.filter((p) => isGated(p)).map(async (pod) => (deps.isLeader() && (await this.ungate(pod, log)) ? pod : undefined)));
+      removed.forEach((pod) => pod && ungated.add(pod));
     }
+    if (ungated.size === 0 && superseded()) return;
     const podsChanged = (await this.record(pods, verdict, ungated, log)) || ungated.size > 0;
     if (verdict.verified) this.verdicts.delete(key);
     this.annotationDue(key, namespace, pods, verdict, podsChanged);
+    if (ungated.size === 0 && superseded()) return;
     await this.annotate(key, log);
     if (!verdict.verified) return { recheckAfterMs: verdict.reason === NOT_YET_VALID ? 2000 : deps.recheckMs ?? 30_000 };
     return;
@@ -197,25 +202,25 @@ export class Controller {
     return true;
   }
 
-  /** The verdict on each pod (condition + event, only when it changes) and one event on their controller; true if a condition changed. */
+  /** The verdict on each pod (condition + event, only when it changes; pods in parallel) and one event on their controller; true if a condition changed. */
   private async record(pods: PodObject[], verdict: DatabaseVerdict, ungated: Set<PodObject>, log: Logger): Promise<boolean> {
     const { deps } = this;
     const desired = desiredCondition(verdict);
-    const changed: PodObject[] = [];
-    for (const pod of pods) {
-      if (conditionUpToDate(pod, desired)) continue;
-      if (!deps.isLeader()) return changed.length > 0;
-      const ns = pod.metadata.namespace ?? '';
+    const outcomes = await Promise.allSettled(pods.filter((pod) => !conditionUpToDate(pod, desired)).map(async (pod) => {
+      if (!deps.isLeader()) return undefined;
       try {
-        await deps.writer.patchPodStatus(ns, pod.metadata.name, conditionPatch(pod, desired, deps.now()));
+        await deps.writer.patchPodStatus(pod.metadata.namespace ?? '', pod.metadata.name, conditionPatch(pod, desired, deps.now()));
       } catch (error) {
-        if (statusOf(error) === 404) continue;
+        if (statusOf(error) === 404) return undefined;
         deps.metrics.apiErrors.inc({ operation: 'patch-pod-status' });
         throw error;
       }
-      changed.push(pod);
       await this.emit(podEvent(pod, verdict, ungated.has(pod), this.eventContext()), log);
-    }
+      return pod;
+    }));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    const changed = outcomes.flatMap((o) => (o.status === 'fulfilled' && o.value ? [o.value] : []));
     const summary = controllerEvent(changed, verdict, ungated.size, this.eventContext());
     if (summary) await this.emit(summary, log);
     return changed.length > 0;

@@ -196,6 +196,23 @@ describe('the per-database queue', () => {
     expect(runs.sort()).toEqual(['ns/a', 'ns/a', 'ns/b']);
   });
 
+  test('a run learns when its key was enqueued again (superseded), and only its own key', async () => {
+    const seen: Array<[string, boolean, boolean]> = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const q = new KeyedQueue(async (key, superseded) => {
+      const before = superseded();
+      if (key === 'ns/a' && seen.length === 0) await gate;
+      seen.push([key, before, superseded()]);
+    }, () => undefined);
+    q.enqueue('ns/a');
+    q.enqueue('ns/b'); // another key: a is not superseded by it
+    q.enqueue('ns/a'); // a again while it runs
+    release();
+    await q.idle();
+    expect(seen).toEqual([['ns/b', false, false], ['ns/a', false, true], ['ns/a', false, false]]);
+  });
+
   test('a failing key is retried with backoff; a recheck request is honoured', async () => {
     const scheduler = new FakeScheduler();
     const errors: number[] = [];

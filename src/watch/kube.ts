@@ -1,44 +1,42 @@
 /**
- * The only module that uses @kubernetes/client-node (1.4.x): configuration (in-cluster or a
- * kubeconfig, with its auth plugins), informers (client-node's ListWatch + Watch), and the
- * writes. Every request goes through one entry of API_CALLS (api-calls.ts), the list the RBAC
- * of examples/watcher/ is tested against.
- *
- * Lists are read as plain JSON (not through the generated API, which turns timestamps into Date
- * objects): the watch stream delivers plain JSON, and the cache must hold one shape.
+ * The only module that uses @kubernetes/client-node (1.4.x): configuration and credentials
+ * (in-cluster or a kubeconfig, with its auth plugins), informers (client-node's ListWatch +
+ * Watch), and the writes. Every request goes through one entry of API_CALLS (api-calls.ts), the
+ * list the RBAC of examples/watcher/ is tested against.
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import {
-  AppsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  KubeConfig,
-  ListWatch,
-  PatchStrategy,
-  Watch,
-  setHeaderOptions,
-  type KubernetesObject,
-  type V1Lease,
-} from '@kubernetes/client-node';
+import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { API_CALLS, type ApiCall } from './api-calls';
 import type { Writer } from './controller';
 import type { ListWatchLike } from './informers';
 import { ConflictError, type LeaseRecord, type LeaseSnapshot, type LeaseStore } from './leader';
 import { FIELD_MANAGER } from './record';
+import { trimCertificate, trimPod, trimSecret } from './trim';
 import type { StatefulSetObject } from './types';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-const LIST_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+const JSON_PATCH = 'application/json-patch+json';
+const MERGE_PATCH = 'application/merge-patch+json';
+const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
 
 export type Resource = 'pods' | 'secrets' | 'certificates';
 
-const RESOURCE_PATH: Record<Resource, { prefix: string; list: ApiCall; watch: ApiCall }> = {
-  pods: { prefix: '/api/v1', list: API_CALLS.listPods, watch: API_CALLS.watchPods },
-  secrets: { prefix: '/api/v1', list: API_CALLS.listSecrets, watch: API_CALLS.watchSecrets },
-  certificates: { prefix: '/apis/cert-manager.io/v1', list: API_CALLS.listCertificates, watch: API_CALLS.watchCertificates },
+const RESOURCE_PATH: Record<Resource, { prefix: string; list: ApiCall; watch: ApiCall; trim: (obj: any) => unknown }> = {
+  pods: { prefix: '/api/v1', list: API_CALLS.listPods, watch: API_CALLS.watchPods, trim: trimPod },
+  secrets: { prefix: '/api/v1', list: API_CALLS.listSecrets, watch: API_CALLS.watchSecrets, trim: trimSecret },
+  certificates: { prefix: '/apis/cert-manager.io/v1', list: API_CALLS.listCertificates, watch: API_CALLS.watchCertificates, trim: trimCertificate },
 };
+
+/** The Watch a ListWatch uses, handing on each object's trimmed copy (trim.ts); ERROR and BOOKMARK events as they are. */
+function trimmingWatch(watch: Watch, trim: (obj: any) => unknown): Watch {
+  return {
+    watch: (path: string, query: Parameters<Watch["watch"]>[1], callback: (phase: string, obj: any, watchObj?: any) => void, done: (err: unknown) => void) =>
+      watch.watch(path, query, (phase, obj, watchObj) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? trim(obj) : obj, watchObj), done),
+  } as Watch;
+}
 
 export interface Kube {
   /** The API server URL (for logs). */
@@ -62,73 +60,86 @@ function resourcePath(resource: Resource, namespace: string | undefined): string
   return namespace ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource}` : `${prefix}/${resource}`;
 }
 
-/** GET a list (or one object) as plain JSON. The body of a failed request is not echoed: for Secrets it could be data. */
-async function getJson(kc: KubeConfig, path: string, query: Record<string, string>): Promise<any> {
+interface JsonRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  contentType?: string;
+  /** Append the API server's Status message to errors (never for Secrets: it could quote data). */
+  explain?: boolean;
+}
+
+/**
+ * One request, JSON in and out, with the kubeconfig's TLS and credentials (client-node's
+ * KubeConfig: in-cluster token, exec plugins, client certificates). Plain JSON both ways: the
+ * watch stream delivers plain JSON, and the caches must hold one shape; and client-node's
+ * generated API clients, which turn timestamps into Date objects, would load ~4 MB of models
+ * into a process meant to stay small.
+ */
+async function requestJson(kc: KubeConfig, req: JsonRequest): Promise<any> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
-  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const opts: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+  const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
+  for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+  const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+  const headers: Record<string, string | number> = { Accept: 'application/json' };
+  if (payload) Object.assign(headers, { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': payload.length });
+  const opts: RequestOptions = { method: req.method, headers };
   await kc.applyToHTTPSOptions(opts);
   const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  const what = `${req.method} ${url.pathname}`;
   return new Promise((resolve, reject) => {
-    const req = request(url, { ...opts, timeout: LIST_TIMEOUT_MS }, (res) => {
+    const r = request(url, { ...opts, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
       res.on('end', () => {
         const status = res.statusCode ?? 0;
-        if (status < 200 || status > 299) return reject(new HttpError(status, `GET ${url.pathname}: HTTP ${status}`));
+        let body: any;
         try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
         } catch {
-          reject(new Error(`GET ${url.pathname}: the response is not JSON`));
+          if (status >= 200 && status <= 299) return reject(new Error(`${what}: the response is not JSON`));
         }
+        if (status < 200 || status > 299) {
+          const reason = req.explain && typeof body?.message === 'string' ? `: ${body.message.slice(0, 300)}` : '';
+          return reject(new HttpError(status, `${what}: HTTP ${status}${reason}`));
+        }
+        resolve(body);
       });
     });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname}: timed out after ${LIST_TIMEOUT_MS} ms`)));
-    req.on('error', reject);
-    req.end();
+    r.on('timeout', () => r.destroy(new Error(`${what}: timed out after ${REQUEST_TIMEOUT_MS} ms`)));
+    r.on('error', reject);
+    r.end(payload);
   });
 }
 
-/** client-node's ApiException carries the status as `code`; hand it on as `statusCode`, with a short message. */
-function apiError(call: ApiCall, error: unknown): Error {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'number') {
-    const reason = ((error as { body?: { message?: string } }).body?.message ?? '').slice(0, 300);
-    return new HttpError(code, `${call.verb} ${call.resource}: HTTP ${code}${reason ? `: ${reason}` : ''}`);
-  }
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-async function call<T>(c: ApiCall, fn: () => Promise<T>): Promise<T> {
+/** The request of one API_CALLS entry: errors say which call failed. */
+async function call(c: ApiCall, kc: KubeConfig, req: JsonRequest): Promise<any> {
   try {
-    return await fn();
+    return await requestJson(kc, { explain: c.resource !== 'secrets', ...req });
   } catch (error) {
-    throw apiError(c, error);
+    if (error instanceof HttpError) throw new HttpError(error.statusCode, `${c.verb} ${c.resource}: ${error.message}`);
+    throw error;
   }
 }
 
-function leaseSnapshot(lease: V1Lease): LeaseSnapshot {
-  const spec = lease.spec ?? {};
-  const time = (t: unknown) => (t instanceof Date ? t.toISOString() : typeof t === 'string' ? t : '');
+function leaseSnapshot(lease: any): LeaseSnapshot {
+  const spec = lease?.spec ?? {};
   return {
-    resourceVersion: lease.metadata?.resourceVersion ?? '',
+    resourceVersion: lease?.metadata?.resourceVersion ?? '',
     record: {
       holderIdentity: spec.holderIdentity ?? '',
       leaseDurationSeconds: spec.leaseDurationSeconds ?? 0,
-      acquireTime: time(spec.acquireTime),
-      renewTime: time(spec.renewTime),
+      acquireTime: spec.acquireTime ?? '',
+      renewTime: spec.renewTime ?? '',
       leaseTransitions: spec.leaseTransitions ?? 0,
     },
   };
 }
 
-/** MicroTime strings go to the wire as they are (the generated serializer passes unknown types through). */
-function leaseSpec(record: LeaseRecord): V1Lease['spec'] {
-  return record as unknown as V1Lease['spec'];
-}
+const enc = encodeURIComponent;
 
 export function connect(kubeconfig: string | undefined): Kube {
   const kc = new KubeConfig();
@@ -136,21 +147,19 @@ export function connect(kubeconfig: string | undefined): Kube {
   else kc.loadFromDefault();
   const server = kc.getCurrentCluster()?.server ?? '';
   if (!server) throw new Error('no cluster configured: pass --kubeconfig or run in a pod');
-  const core = kc.makeApiClient(CoreV1Api);
-  const coordination = kc.makeApiClient(CoordinationV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
+  const podPath = (namespace: string, name: string) => `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}`;
+  const statefulSetPath = (namespace: string, name: string) => `/apis/apps/v1/namespaces/${enc(namespace)}/statefulsets/${enc(name)}`;
 
   const writer: Writer = {
     patchPod: (namespace, name, patch) =>
-      call(API_CALLS.patchPod, () => core.patchNamespacedPod({ namespace, name, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch))).then(() => undefined),
+      call(API_CALLS.patchPod, kc, { method: 'PATCH', path: podPath(namespace, name), body: patch, contentType: JSON_PATCH }).then(() => undefined),
     patchPodStatus: (namespace, name, body) =>
-      call(API_CALLS.patchPodStatus, () => core.patchNamespacedPodStatus({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch))).then(() => undefined),
+      call(API_CALLS.patchPodStatus, kc, { method: 'PATCH', path: `${podPath(namespace, name)}/status`, body, contentType: STRATEGIC_MERGE_PATCH }).then(() => undefined),
     createEvent: (namespace, event) =>
-      call(API_CALLS.createEvent, () => core.createNamespacedEvent({ namespace, body: event as never })).then(() => undefined),
+      call(API_CALLS.createEvent, kc, { method: 'POST', path: `/api/v1/namespaces/${enc(namespace)}/events`, body: event }).then(() => undefined),
     getStatefulSet: async (namespace, name) => {
-      const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/statefulsets/${encodeURIComponent(name)}`;
       try {
-        const sts = await call(API_CALLS.getStatefulSet, () => getJson(kc, path, {}));
+        const sts = await call(API_CALLS.getStatefulSet, kc, { method: 'GET', path: statefulSetPath(namespace, name) });
         return { metadata: sts.metadata } as StatefulSetObject;
       } catch (error) {
         if ((error as HttpError).statusCode === 404) return undefined;
@@ -158,7 +167,7 @@ export function connect(kubeconfig: string | undefined): Kube {
       }
     },
     patchStatefulSet: (namespace, name, body) =>
-      call(API_CALLS.patchStatefulSet, () => apps.patchNamespacedStatefulSet({ namespace, name, body, fieldManager: FIELD_MANAGER }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))).then(() => undefined),
+      call(API_CALLS.patchStatefulSet, kc, { method: 'PATCH', path: statefulSetPath(namespace, name), query: { fieldManager: FIELD_MANAGER }, body, contentType: MERGE_PATCH }).then(() => undefined),
   };
 
   return {
@@ -172,16 +181,22 @@ export function connect(kubeconfig: string | undefined): Kube {
     },
     listWatch<T>(resource: Resource, namespace: string | undefined, labelSelector?: string) {
       const path = resourcePath(resource, namespace);
-      const { list } = RESOURCE_PATH[resource];
-      const listFn = () => call(list, () => getJson(kc, path, labelSelector ? { labelSelector } : {}));
-      return () => new ListWatch<KubernetesObject>(path, new Watch(kc), listFn, false, labelSelector) as unknown as ListWatchLike<T>;
+      const { list, trim } = RESOURCE_PATH[resource];
+      const listFn = async () => {
+        const body = await call(list, kc, { method: 'GET', path, query: labelSelector ? { labelSelector } : {} });
+        return { ...body, items: (body.items ?? []).map(trim) };
+      };
+      return () => new ListWatch<KubernetesObject>(path, trimmingWatch(new Watch(kc), trim), listFn, false, labelSelector) as unknown as ListWatchLike<T>;
     },
     writer,
     leaseStore(namespace: string, name: string): LeaseStore {
+      const collection = `/apis/coordination.k8s.io/v1/namespaces/${enc(namespace)}/leases`;
+      const lease = (record: LeaseRecord, resourceVersion?: string) =>
+        ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) }, spec: record });
       return {
         get: async () => {
           try {
-            return leaseSnapshot(await call(API_CALLS.getLease, () => coordination.readNamespacedLease({ namespace, name })));
+            return leaseSnapshot(await call(API_CALLS.getLease, kc, { method: 'GET', path: `${collection}/${enc(name)}` }));
           } catch (error) {
             if ((error as HttpError).statusCode === 404) return undefined;
             throw error;
@@ -189,8 +204,7 @@ export function connect(kubeconfig: string | undefined): Kube {
         },
         create: async (record) => {
           try {
-            const body: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: leaseSpec(record) };
-            return leaseSnapshot(await call(API_CALLS.createLease, () => coordination.createNamespacedLease({ namespace, body })));
+            return leaseSnapshot(await call(API_CALLS.createLease, kc, { method: 'POST', path: collection, body: lease(record) }));
           } catch (error) {
             if ((error as HttpError).statusCode === 409) throw new ConflictError('the Lease exists already');
             throw error;
@@ -198,8 +212,7 @@ export function connect(kubeconfig: string | undefined): Kube {
         },
         update: async (record, resourceVersion) => {
           try {
-            const body: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, resourceVersion }, spec: leaseSpec(record) };
-            return leaseSnapshot(await call(API_CALLS.updateLease, () => coordination.replaceNamespacedLease({ namespace, name, body })));
+            return leaseSnapshot(await call(API_CALLS.updateLease, kc, { method: 'PUT', path: `${collection}/${enc(name)}`, body: lease(record, resourceVersion) }));
           } catch (error) {
             if ((error as HttpError).statusCode === 409) throw new ConflictError('the Lease changed since it was read');
             throw error;

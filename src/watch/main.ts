@@ -115,7 +115,7 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
 
   // ---- leader election, controller, queue ------------------------------------------------------
   const queue: KeyedQueue = new KeyedQueue(
-    (key) => controller!.reconcile(key),
+    (key, superseded) => controller!.reconcile(key, superseded),
     (key, error, retryInMs) => log.warn('reconcile failed; retrying', { database: key, retryInMs, error }),
   );
   leader = new LeaderElector(

@@ -1,6 +1,7 @@
 /**
  * Parses the material of a certificate Secret (`tls.crt`, `tls.key`, `ca.crt`) with node:crypto,
- * once per Secret object (the informer cache hands out the same object until it changes).
+ * once per Secret object while it is among the last few parsed (the informer cache hands out the
+ * same object until it changes; one verdict reads each of its Secrets several times).
  * Errors say what failed to parse, never what the bytes were.
  */
 import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
@@ -45,9 +46,20 @@ export function parseCertificates(pem: Buffer): X509Certificate[] {
   });
 }
 
-const cache = new WeakMap<SecretObject, Material>();
+/**
+ * Bounded: parsed certificates and keys are native OpenSSL objects of a few kilobytes each; kept
+ * for every cached Secret they would outweigh the cache itself at 1,000 databases, and a settled
+ * database is not judged again. A verdict reads at most three Secrets (one per alias).
+ */
+const MATERIAL_CACHE_SIZE = 64;
+const cache = new Map<SecretObject, Material>();
 
-/** The parsed material of a Secret; memoised per object. */
+function remember(secret: SecretObject, material: Material): void {
+  if (cache.size >= MATERIAL_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(secret, material);
+}
+
+/** The parsed material of a Secret; memoised per object, for the last MATERIAL_CACHE_SIZE objects. */
 export function materialOf(secret: SecretObject | undefined): Material {
   if (!secret) return { intermediates: [], cas: [], errors: ['the Secret does not exist'] };
   const cached = cache.get(secret);
@@ -82,7 +94,7 @@ export function materialOf(secret: SecretObject | undefined): Material {
       material.errors.push(`${CA_CRT}: ${(error as Error).message}`);
     }
   }
-  cache.set(secret, material);
+  remember(secret, material);
   return material;
 }
 

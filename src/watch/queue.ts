@@ -2,7 +2,9 @@
  * A work queue keyed by database (`namespace/name`): work for one key never runs twice at once
  * (a key enqueued while it runs is run once more afterwards, however often it was enqueued);
  * different keys run concurrently. A failing run is retried with a per-key exponential backoff;
- * a run may ask to be looked at again later (time-based checks such as NotYetValid).
+ * a run may ask to be looked at again later (time-based checks such as NotYetValid). A run can
+ * ask whether it is superseded (its key was enqueued again since it started): it may then skip
+ * writes that the next run would redo with newer data.
  */
 import { backoffDelay, Backoff, realScheduler, Scheduler } from './informers';
 
@@ -17,7 +19,7 @@ export class KeyedQueue {
   private stopped = false;
 
   constructor(
-    private readonly work: (key: string) => Promise<WorkResult>,
+    private readonly work: (key: string, superseded: () => boolean) => Promise<WorkResult>,
     private readonly onError: (key: string, error: unknown, retryInMs: number) => void,
     private readonly backoff: Backoff = { initialMs: 500, maxMs: 60_000, resetAfterMs: 0 },
     private readonly scheduler: Scheduler = realScheduler,
@@ -61,11 +63,12 @@ export class KeyedQueue {
 
   private async run(key: string): Promise<void> {
     this.running.add(key);
+    const superseded = () => this.dirty.has(key) || this.stopped;
     try {
       do {
         this.dirty.delete(key);
         try {
-          const result = await this.work(key);
+          const result = await this.work(key, superseded);
           this.failures.delete(key);
           if (result && !this.dirty.has(key)) this.enqueueAfter(key, result.recheckAfterMs);
         } catch (error) {

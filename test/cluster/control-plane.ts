@@ -22,6 +22,10 @@ export interface ControlPlaneOptions {
   clusterResourceNamespace?: string;
   /** Start the cert-manager controller (default true). */
   certManager?: boolean;
+  /** Extra kube-apiserver flags appended to the rig's own (e.g. an audit log for a benchmark). */
+  extraApiServerArgs?: string[];
+  /** Extra cert-manager controller flags appended to the rig's own (e.g. a higher client QPS for a benchmark). */
+  extraCertManagerArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -130,6 +134,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         `--service-account-signing-key-file=${pki.saKey}`,
         '--profiling=false',
         '--v=0',
+        ...(opts.extraApiServerArgs ?? []),
       ]),
     );
 
@@ -157,6 +162,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         // v1.11 has no flag to disable metrics (and no --internal-healthz-listen-address): keep it on loopback.
         '--metrics-listen-address=127.0.0.1:0',
         '--v=2',
+        ...(opts.extraCertManagerArgs ?? []),
       ]);
       procs.push(cm);
       // The controller has no readiness endpoint of its own here; wait until its informers synced.
