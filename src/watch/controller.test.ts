@@ -194,6 +194,14 @@ describe('reconcile acts only when something must change', () => {
     expect(api.calls).toEqual([]);
     await c.reconcile(`${NS}/wrongca`);
     expect(new Set(api.calls.map((x) => x.op))).toEqual(new Set(['patchPodStatus', 'createEvent', 'getStatefulSet', 'patchStatefulSet']));
+    // Superseded only after its conditions went out: it still writes the annotation those changes
+    // make due — the next run finds the conditions current, and nothing else due.
+    const pods2 = new FakeApi();
+    database(pods2, 'wrongca');
+    const { c: c2 } = controller(pods2, { value: true });
+    let asked = 0;
+    await c2.reconcile(`${NS}/wrongca`, () => asked++ > 0);
+    expect(pods2.calls.filter((x) => x.op === 'patchStatefulSet')).toHaveLength(1);
     api.calls.length = 0;
     // Ungated pods are settled: no later run looks at them, so this one records their verdict.
     await c.reconcile(`${NS}/valid`, () => true);

@@ -168,8 +168,7 @@ export class Controller {
     if (ungated.size === 0 && superseded()) return;
     const podsChanged = (await this.record(pods, verdict, ungated, log)) || ungated.size > 0;
     if (verdict.verified) this.verdicts.delete(key);
-    this.annotationDue(key, namespace, pods, verdict, podsChanged);
-    if (ungated.size === 0 && superseded()) return;
+    this.annotationDue(key, namespace, pods, verdict, podsChanged); // and written now: the next run may find nothing changed
     await this.annotate(key, log);
     if (!verdict.verified) return { recheckAfterMs: verdict.reason === NOT_YET_VALID ? 2000 : deps.recheckMs ?? 30_000 };
     return;

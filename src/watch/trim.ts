@@ -4,10 +4,10 @@
  * probes) of which the watcher reads a few hundred bytes; cert-manager's Secrets carry a handful
  * of annotations and the Certificates a last-applied copy of themselves. Trimmed at the cache's
  * door (kube.ts, for the list and every watch event), the caches of 1,000 databases stay small
- * (bench/watcher.ts measures it). Pure: a new object, the input untouched.
+ * (bench/watcher.ts measures it). A new object, the input untouched.
  */
 import { CERTIFICATE_NAME_ANNOTATION } from './checks';
-import { REQUIRED_KEYS } from './pem';
+import { CA_CRT, REQUIRED_KEYS } from './pem';
 import type { CertificateObject, Condition, Meta, PodObject, SecretObject } from './types';
 
 /** Copies the keys of `from` that are set, in `keys` order. */
@@ -54,11 +54,28 @@ export function trimPod(pod: PodObject): PodObject {
   return out;
 }
 
+/**
+ * One copy of each distinct ca.crt: every Secret an issuer fills carries the same CA (a third of
+ * a Secret's data), and each JSON.parse makes a new string of it. Bounded: cleared when it grows
+ * past what a cluster's issuers could plausibly hold, so a stream of distinct values cannot grow it.
+ */
+const CA_COPIES_MAX = 256;
+const caCopies = new Map<string, string>();
+
+function oneCopy(value: string): string {
+  const known = caCopies.get(value);
+  if (known !== undefined) return known;
+  if (caCopies.size >= CA_COPIES_MAX) caCopies.clear();
+  caCopies.set(value, value);
+  return value;
+}
+
 /** The three keys of the certificate material and cert-manager's certificate-name annotation. */
 export function trimSecret(secret: SecretObject): SecretObject {
   const out: SecretObject = { metadata: trimMeta(secret.metadata, [CERTIFICATE_NAME_ANNOTATION]) };
   if (secret.type !== undefined) out.type = secret.type;
   const data = only(secret.data, REQUIRED_KEYS);
+  if (data?.[CA_CRT]) data[CA_CRT] = oneCopy(data[CA_CRT]);
   if (data) out.data = data;
   return out;
 }

@@ -145,6 +145,13 @@ export interface WatcherOptions {
   extraArgs?: string[];
 }
 
+/** NODE_OPTIONS as examples/watcher's Deployment sets it: the watcher runs here as it runs there. */
+export function deploymentNodeOptions(): string {
+  const deployment = parse(readFileSync(join(REPO_ROOT, 'examples', 'watcher', 'base', 'deployment.yaml'), 'utf8'));
+  const env: Array<{ name: string; value?: string }> = deployment.spec.template.spec.containers[0].env ?? [];
+  return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
+
 const running = new Set<ChildProcess>();
 process.on('exit', () => running.forEach((c) => c.kill('SIGKILL')));
 
@@ -159,7 +166,7 @@ export function startWatcher(opts: WatcherOptions): WatcherProcess {
     ...(opts.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
     ...(opts.extraArgs ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions() } });
   running.add(child);
   let raw = '';
   let pending = '';
