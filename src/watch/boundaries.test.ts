@@ -32,7 +32,7 @@ test('kube.ts makes its calls through API_CALLS, with the HTTP method of their v
   // One function sends requests, and only call() uses it.
   expect([...kube.matchAll(/\brequestJson\(/g)]).toHaveLength(2); // its definition and call()'s use
   const METHOD = { get: 'GET', list: 'GET', create: 'POST', update: 'PUT', patch: 'PATCH' } as const;
-  const calls = [...kube.matchAll(/\bcall\((API_CALLS\.(\w+)|list), kc, \{ method: '(\w+)'/g)];
+  const calls = [...kube.matchAll(/\bcall\((API_CALLS\.(\w+)|list), conn, \{ method: '(\w+)'/g)];
   expect(calls.length).toBeGreaterThanOrEqual(Object.values(API_CALLS).filter((c) => c.verb !== 'watch' && c.verb !== 'list').length);
   for (const [, , name, method] of calls) {
     if (name) expect([name, method]).toEqual([name, METHOD[API_CALLS[name as keyof typeof API_CALLS].verb as keyof typeof METHOD]]);

@@ -213,6 +213,29 @@ describe('the per-database queue', () => {
     expect(seen).toEqual([['ns/b', false, false], ['ns/a', false, true], ['ns/a', false, false]]);
   });
 
+  test('at most maxRunning keys run at once; the others wait their turn in order, each once', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const started: string[] = [];
+    const releases: Array<() => void> = [];
+    const q = new KeyedQueue(async (key) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      started.push(key);
+      await new Promise<void>((r) => releases.push(r));
+      active--;
+    }, () => undefined, undefined, undefined, 2);
+    for (const k of ['a', 'b', 'c', 'd', 'c', 'e']) q.enqueue(`ns/${k}`);
+    expect(started).toEqual(['ns/a', 'ns/b']);
+    while (releases.length) {
+      releases.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await q.idle();
+    expect(maxActive).toBe(2);
+    expect(started).toEqual(['ns/a', 'ns/b', 'ns/c', 'ns/d', 'ns/e']);
+  });
+
   test('a failing key is retried with backoff; a recheck request is honoured', async () => {
     const scheduler = new FakeScheduler();
     const errors: number[] = [];

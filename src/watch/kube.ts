@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { API_CALLS, type ApiCall } from './api-calls';
 import type { Writer } from './controller';
@@ -18,6 +18,8 @@ import type { StatefulSetObject } from './types';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Connections to the API server for lists and writes (the watches have their own). */
+const MAX_SOCKETS = 8;
 const JSON_PATCH = 'application/json-patch+json';
 const MERGE_PATCH = 'application/merge-patch+json';
 const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
@@ -77,7 +79,7 @@ interface JsonRequest {
  * generated API clients, which turn timestamps into Date objects, would load ~4 MB of models
  * into a process meant to stay small.
  */
-async function requestJson(kc: KubeConfig, req: JsonRequest): Promise<any> {
+async function requestJson({ kc, agent }: Connection, req: JsonRequest): Promise<any> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
   const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
@@ -87,6 +89,7 @@ async function requestJson(kc: KubeConfig, req: JsonRequest): Promise<any> {
   if (payload) Object.assign(headers, { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': payload.length });
   const opts: RequestOptions = { method: req.method, headers };
   await kc.applyToHTTPSOptions(opts);
+  if (url.protocol === 'https:' && !cluster.proxyUrl) opts.agent = agent; // the TLS options stay on the request: the pool keys on them
   const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
   const what = `${req.method} ${url.pathname}`;
   return new Promise((resolve, reject) => {
@@ -115,10 +118,20 @@ async function requestJson(kc: KubeConfig, req: JsonRequest): Promise<any> {
   });
 }
 
+/**
+ * The kubeconfig, and one keep-alive pool of connections: client-node's applyToHTTPSOptions gives
+ * each request a new Agent — a TLS handshake per request, and as many sockets as requests in
+ * flight (thousands, in the burst of 1,000 databases' first verdicts). Through a proxy, its agent.
+ */
+interface Connection {
+  kc: KubeConfig;
+  agent: HttpsAgent;
+}
+
 /** The request of one API_CALLS entry: errors say which call failed. */
-async function call(c: ApiCall, kc: KubeConfig, req: JsonRequest): Promise<any> {
+async function call(c: ApiCall, conn: Connection, req: JsonRequest): Promise<any> {
   try {
-    return await requestJson(kc, { explain: c.resource !== 'secrets', ...req });
+    return await requestJson(conn, { explain: c.resource !== 'secrets', ...req });
   } catch (error) {
     if (error instanceof HttpError) throw new HttpError(error.statusCode, `${c.verb} ${c.resource}: ${error.message}`);
     throw error;
@@ -147,19 +160,20 @@ export function connect(kubeconfig: string | undefined): Kube {
   else kc.loadFromDefault();
   const server = kc.getCurrentCluster()?.server ?? '';
   if (!server) throw new Error('no cluster configured: pass --kubeconfig or run in a pod');
+  const conn: Connection = { kc, agent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }) };
   const podPath = (namespace: string, name: string) => `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}`;
   const statefulSetPath = (namespace: string, name: string) => `/apis/apps/v1/namespaces/${enc(namespace)}/statefulsets/${enc(name)}`;
 
   const writer: Writer = {
     patchPod: (namespace, name, patch) =>
-      call(API_CALLS.patchPod, kc, { method: 'PATCH', path: podPath(namespace, name), body: patch, contentType: JSON_PATCH }).then(() => undefined),
+      call(API_CALLS.patchPod, conn, { method: 'PATCH', path: podPath(namespace, name), body: patch, contentType: JSON_PATCH }).then(() => undefined),
     patchPodStatus: (namespace, name, body) =>
-      call(API_CALLS.patchPodStatus, kc, { method: 'PATCH', path: `${podPath(namespace, name)}/status`, body, contentType: STRATEGIC_MERGE_PATCH }).then(() => undefined),
+      call(API_CALLS.patchPodStatus, conn, { method: 'PATCH', path: `${podPath(namespace, name)}/status`, body, contentType: STRATEGIC_MERGE_PATCH }).then(() => undefined),
     createEvent: (namespace, event) =>
-      call(API_CALLS.createEvent, kc, { method: 'POST', path: `/api/v1/namespaces/${enc(namespace)}/events`, body: event }).then(() => undefined),
+      call(API_CALLS.createEvent, conn, { method: 'POST', path: `/api/v1/namespaces/${enc(namespace)}/events`, body: event }).then(() => undefined),
     getStatefulSet: async (namespace, name) => {
       try {
-        const sts = await call(API_CALLS.getStatefulSet, kc, { method: 'GET', path: statefulSetPath(namespace, name) });
+        const sts = await call(API_CALLS.getStatefulSet, conn, { method: 'GET', path: statefulSetPath(namespace, name) });
         return { metadata: sts.metadata } as StatefulSetObject;
       } catch (error) {
         if ((error as HttpError).statusCode === 404) return undefined;
@@ -167,7 +181,7 @@ export function connect(kubeconfig: string | undefined): Kube {
       }
     },
     patchStatefulSet: (namespace, name, body) =>
-      call(API_CALLS.patchStatefulSet, kc, { method: 'PATCH', path: statefulSetPath(namespace, name), query: { fieldManager: FIELD_MANAGER }, body, contentType: MERGE_PATCH }).then(() => undefined),
+      call(API_CALLS.patchStatefulSet, conn, { method: 'PATCH', path: statefulSetPath(namespace, name), query: { fieldManager: FIELD_MANAGER }, body, contentType: MERGE_PATCH }).then(() => undefined),
   };
 
   return {
@@ -183,7 +197,7 @@ export function connect(kubeconfig: string | undefined): Kube {
       const path = resourcePath(resource, namespace);
       const { list, trim } = RESOURCE_PATH[resource];
       const listFn = async () => {
-        const body = await call(list, kc, { method: 'GET', path, query: labelSelector ? { labelSelector } : {} });
+        const body = await call(list, conn, { method: 'GET', path, query: labelSelector ? { labelSelector } : {} });
         return { ...body, items: (body.items ?? []).map(trim) };
       };
       return () => new ListWatch<KubernetesObject>(path, trimmingWatch(new Watch(kc), trim), listFn, false, labelSelector) as unknown as ListWatchLike<T>;
@@ -196,7 +210,7 @@ export function connect(kubeconfig: string | undefined): Kube {
       return {
         get: async () => {
           try {
-            return leaseSnapshot(await call(API_CALLS.getLease, kc, { method: 'GET', path: `${collection}/${enc(name)}` }));
+            return leaseSnapshot(await call(API_CALLS.getLease, conn, { method: 'GET', path: `${collection}/${enc(name)}` }));
           } catch (error) {
             if ((error as HttpError).statusCode === 404) return undefined;
             throw error;
@@ -204,7 +218,7 @@ export function connect(kubeconfig: string | undefined): Kube {
         },
         create: async (record) => {
           try {
-            return leaseSnapshot(await call(API_CALLS.createLease, kc, { method: 'POST', path: collection, body: lease(record) }));
+            return leaseSnapshot(await call(API_CALLS.createLease, conn, { method: 'POST', path: collection, body: lease(record) }));
           } catch (error) {
             if ((error as HttpError).statusCode === 409) throw new ConflictError('the Lease exists already');
             throw error;
@@ -212,7 +226,7 @@ export function connect(kubeconfig: string | undefined): Kube {
         },
         update: async (record, resourceVersion) => {
           try {
-            return leaseSnapshot(await call(API_CALLS.updateLease, kc, { method: 'PUT', path: `${collection}/${enc(name)}`, body: lease(record, resourceVersion) }));
+            return leaseSnapshot(await call(API_CALLS.updateLease, conn, { method: 'PUT', path: `${collection}/${enc(name)}`, body: lease(record, resourceVersion) }));
           } catch (error) {
             if ((error as HttpError).statusCode === 409) throw new ConflictError('the Lease changed since it was read');
             throw error;

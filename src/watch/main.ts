@@ -16,6 +16,10 @@ import { createLogger, type Logger } from './log';
 import { watcherMetrics } from './metrics';
 import { KeyedQueue } from './queue';
 import { createProbeServer, listen } from './server';
+
+/** Databases reconciled at once: on becoming leader over 1,000 databases every one is due, and
+ * unbounded that is thousands of requests in flight (controller-runtime's workers, by another name). */
+const RECONCILES_AT_ONCE = 8;
 import type { CertificateObject, PodObject, SecretObject } from './types';
 
 declare const PXC_TLS_VERSION: string | undefined;
@@ -117,6 +121,9 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
   const queue: KeyedQueue = new KeyedQueue(
     (key, superseded) => controller!.reconcile(key, superseded),
     (key, error, retryInMs) => log.warn('reconcile failed; retrying', { database: key, retryInMs, error }),
+    undefined,
+    undefined,
+    RECONCILES_AT_ONCE,
   );
   leader = new LeaderElector(
     { identity, leaseDurationMs: flags.leaseDurationMs, renewDeadlineMs: flags.renewDeadlineMs, retryPeriodMs: flags.retryPeriodMs },

@@ -1,7 +1,8 @@
 /**
  * A work queue keyed by database (`namespace/name`): work for one key never runs twice at once
  * (a key enqueued while it runs is run once more afterwards, however often it was enqueued);
- * different keys run concurrently. A failing run is retried with a per-key exponential backoff;
+ * different keys run concurrently, at most `maxRunning` at once (the rest wait their turn, in
+ * order, each once however often enqueued). A failing run is retried with a per-key exponential backoff;
  * a run may ask to be looked at again later (time-based checks such as NotYetValid). A run can
  * ask whether it is superseded (its key was enqueued again since it started): it may then skip
  * writes that the next run would redo with newer data.
@@ -13,6 +14,7 @@ export type WorkResult = void | { recheckAfterMs: number };
 export class KeyedQueue {
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
+  private readonly waiting = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, unknown>();
   private readonly inflight = new Set<Promise<void>>();
@@ -23,6 +25,7 @@ export class KeyedQueue {
     private readonly onError: (key: string, error: unknown, retryInMs: number) => void,
     private readonly backoff: Backoff = { initialMs: 500, maxMs: 60_000, resetAfterMs: 0 },
     private readonly scheduler: Scheduler = realScheduler,
+    private readonly maxRunning = Infinity,
   ) {}
 
   enqueue(key: string): void {
@@ -36,6 +39,11 @@ export class KeyedQueue {
       this.dirty.add(key);
       return;
     }
+    if (this.running.size >= this.maxRunning) {
+      this.waiting.add(key);
+      return;
+    }
+    this.waiting.delete(key);
     const p = this.run(key);
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
@@ -56,6 +64,7 @@ export class KeyedQueue {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.waiting.clear();
     for (const timer of this.timers.values()) this.scheduler.clearTimeout(timer);
     this.timers.clear();
     await this.idle();
@@ -81,6 +90,11 @@ export class KeyedQueue {
       } while (this.dirty.has(key) && !this.stopped);
     } finally {
       this.running.delete(key);
+      const next = this.waiting.values().next();
+      if (!next.done) {
+        this.waiting.delete(next.value);
+        this.enqueue(next.value);
+      }
     }
   }
 }
