@@ -204,6 +204,9 @@ export function connect(kubeconfig: string | undefined): Kube {
     },
     writer,
     leaseStore(namespace: string, name: string): LeaseStore {
+      // Its own connection: a renewal must never wait behind a burst of writes in the shared pool
+      // (a leader that cannot renew within the renew deadline stops leading).
+      const conn: Connection = { kc, agent: new HttpsAgent({ keepAlive: true, maxSockets: 1 }) };
       const collection = `/apis/coordination.k8s.io/v1/namespaces/${enc(namespace)}/leases`;
       const lease = (record: LeaseRecord, resourceVersion?: string) =>
         ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) }, spec: record });
