@@ -569,6 +569,9 @@ async function runSize(ctx: SizeContext, n: number): Promise<Record<string, unkn
           cpuSecondsIssuance: Math.round(cpuIssuance * 100) / 100,
           cpuSecondsAtRest: Math.round(cpuRest * 100) / 100,
           rssMiB: { restStart: mib(memStart.rssKiB), restEnd: mib(memEnd.rssKiB), hwm: mib(memEnd.hwmKiB) },
+          /** The watcher's own process.memoryUsage() at the end of the rest window (its /metrics). */
+          memoryMiB: Object.fromEntries(['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes']
+            .map((name) => [name.replace(/^nodejs_|_bytes$/g, ''), mib((metricValue(metricsAtRest, name) ?? NaN) / 1024)])),
           /** Reconciles that evaluated a verdict (each parses and verifies the database's Secrets). */
           verdictsTotal: [...metricsAtRest.matchAll(/^pxc_tls_verdicts_total\{[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0),
           watchRestarts: [...metricsAtRest.matchAll(/^pxc_tls_watch_restarts_total\{([^}]*)\} (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`),
@@ -615,13 +618,14 @@ function printTable(result: any): void {
     const b = r.latency.fromLastSecretFilledAndCertificateReady;
     out.push(`  ${String(r.databases).padStart(9)}   ${String(r.pods).padStart(4)}   ${String(r.issuance.lastSecretFilledS).padStart(11)}   ${String(a.medianMs).padStart(9)}   ${String(a.p99Ms).padStart(6)}   ${String(a.maxMs).padStart(6)}   [${String(b.medianMs).padStart(6)} ${String(b.p99Ms).padStart(5)}]      ${r.load.atAllUngated[0].toFixed(2).padStart(5)}   ${r.watcherHistogram.count} / ${r.watcherHistogram.meanS.toFixed(2)} / ${r.watcherHistogram.p99LeS}`);
   }
-  out.push('  at rest: databases   window s   RSS MiB (end)   VmHWM MiB   CPU s   lease req/s   other req/s   watches open / opened   requests in the window');
+  out.push('  at rest: databases   window s   RSS MiB (end)   VmHWM MiB   heap used / total, external MiB   CPU s   lease req/s   other req/s   watches open / opened   requests in the window');
   for (const r of result.sizes) {
     const a = r.atRest;
     const open = Object.values(a.watchesOpenThroughout as Record<string, number>).reduce((x, y) => x + y, 0);
     const opened = Object.values(a.watchesOpened as Record<string, number>).reduce((x, y) => x + y, 0);
     const reqs = Object.entries(a.requests as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ');
-    out.push(`  ${String(r.databases).padStart(18)}   ${String(Math.round(a.windowS)).padStart(8)}   ${String(r.watcher.rssMiB.restEnd).padStart(13)}   ${String(r.watcher.rssMiB.hwm).padStart(9)}   ${r.watcher.cpuSecondsAtRest.toFixed(2).padStart(5)}   ${a.perSecond.lease.toFixed(2).padStart(11)}   ${a.perSecond.other.toFixed(3).padStart(11)}   ${String(open).padStart(12)} / ${opened}   ${reqs}`);
+    const mem = r.watcher.memoryMiB;
+    out.push(`  ${String(r.databases).padStart(18)}   ${String(Math.round(a.windowS)).padStart(8)}   ${String(r.watcher.rssMiB.restEnd).padStart(13)}   ${String(r.watcher.rssMiB.hwm).padStart(9)}   ${`${mem.heap_size_used} / ${mem.heap_size_total}, ${mem.external_memory}`.padStart(31)}   ${r.watcher.cpuSecondsAtRest.toFixed(2).padStart(5)}   ${a.perSecond.lease.toFixed(2).padStart(11)}   ${a.perSecond.other.toFixed(3).padStart(11)}   ${String(open).padStart(12)} / ${opened}   ${reqs}`);
   }
   for (const r of result.sizes) {
     if (r.issuance.nudged.length) out.push(`  N=${r.databases}: cert-manager left Certificates unissued; the bench annotated them: ${r.issuance.nudged.map((x: any) => `${x.certificates} after ${x.afterS} s`).join(', ')}`);

@@ -18,6 +18,8 @@ import type { StatefulSetObject } from './types';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Objects per list request. */
+const LIST_PAGE_SIZE = 500;
 /** Connections to the API server for lists and writes (the watches have their own). */
 const MAX_SOCKETS = 8;
 const JSON_PATCH = 'application/json-patch+json';
@@ -196,9 +198,21 @@ export function connect(kubeconfig: string | undefined): Kube {
     listWatch<T>(resource: Resource, namespace: string | undefined, labelSelector?: string) {
       const path = resourcePath(resource, namespace);
       const { list, trim } = RESOURCE_PATH[resource];
+      // In pages, each trimmed before the next is read (client-go's reflector pages by 500 too):
+      // one response of 3,000 pods is tens of megabytes parsed at once, and V8 keeps the heap it
+      // grew for it long after. The pages of one list share its snapshot; an expired continue
+      // token (410) fails the list and the informer lists again.
       const listFn = async () => {
-        const body = await call(list, conn, { method: 'GET', path, query: labelSelector ? { labelSelector } : {} });
-        return { ...body, items: (body.items ?? []).map(trim) };
+        const items: unknown[] = [];
+        let page: any;
+        let token: string | undefined;
+        do {
+          const query: Record<string, string> = { limit: String(LIST_PAGE_SIZE), ...(labelSelector ? { labelSelector } : {}), ...(token ? { continue: token } : {}) };
+          page = await call(list, conn, { method: 'GET', path, query });
+          for (const item of page.items ?? []) items.push(trim(item));
+          token = page.metadata?.continue || undefined;
+        } while (token);
+        return { ...page, items };
       };
       return () => new ListWatch<KubernetesObject>(path, trimmingWatch(new Watch(kc), trim), listFn, false, labelSelector) as unknown as ListWatchLike<T>;
     },

@@ -78,6 +78,7 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     gatedPods: () => controller?.gatedPods() ?? 0,
     verdicts: () => controller?.verdictCounts() ?? new Map(),
     leader: () => leader?.isLeader() ?? false,
+    memory: () => process.memoryUsage(),
   });
 
   // ---- informers -------------------------------------------------------------------------------

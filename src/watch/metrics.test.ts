@@ -39,4 +39,12 @@ describe('Prometheus text format', () => {
     }
     expect(() => m.registry.register(new Counter('pxc_tls_leader', 'again'))).toThrow(/registered twice/);
   });
+
+  test('with a memory source: resident memory and the V8 heap, as prom-client names them', () => {
+    const m = watcherMetrics({ gatedPods: () => 0, verdicts: () => new Map(), leader: () => false, memory: () => ({ rss: 70e6, heapTotal: 30e6, heapUsed: 20e6, external: 2e6 }) });
+    const lines = m.registry.text().split('\n');
+    for (const line of ['process_resident_memory_bytes 70000000', 'nodejs_heap_size_total_bytes 30000000', 'nodejs_heap_size_used_bytes 20000000', 'nodejs_external_memory_bytes 2000000']) {
+      expect(lines).toContain(line);
+    }
+  });
 });

@@ -122,8 +122,25 @@ export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 /** Seconds: from a quarter second (a watcher reacting to a Secret) to ten minutes (waiting for issuance). */
 export const UNGATE_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
+function memoryGauges(registry: Registry, memory: () => Pick<NodeJS.MemoryUsage, 'rss' | 'heapTotal' | 'heapUsed' | 'external'>) {
+  const gauge = (name: string, help: string, field: 'rss' | 'heapTotal' | 'heapUsed' | 'external') =>
+    registry.register(new Gauge(name, help, () => [{ value: memory()[field] }]));
+  return {
+    residentMemory: gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', 'rss'),
+    heapTotal: gauge('nodejs_heap_size_total_bytes', 'V8 heap size in bytes, used or not.', 'heapTotal'),
+    heapUsed: gauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes.', 'heapUsed'),
+    external: gauge('nodejs_external_memory_bytes', 'Memory of C++ objects bound to JavaScript objects (buffers, parsed certificates), in bytes.', 'external'),
+  };
+}
+
 /** The watcher's metrics, in one place. Gauges that reflect the caches are computed at scrape time. */
-export function watcherMetrics(sources: { gatedPods: () => number; verdicts: () => Map<string, number>; leader: () => boolean }) {
+export function watcherMetrics(sources: {
+  gatedPods: () => number;
+  verdicts: () => Map<string, number>;
+  leader: () => boolean;
+  /** process.memoryUsage() in the process; names as prom-client's default metrics. */
+  memory?: () => Pick<NodeJS.MemoryUsage, 'rss' | 'heapTotal' | 'heapUsed' | 'external'>;
+}) {
   const registry = new Registry();
   return {
     registry,
@@ -137,6 +154,7 @@ export function watcherMetrics(sources: { gatedPods: () => number; verdicts: () 
     apiErrors: registry.register(new Counter('pxc_tls_api_errors_total', 'Failed writes to the API server, by operation.')),
     leader: registry.register(new Gauge('pxc_tls_leader', '1 when this replica holds the leader Lease.', () => [{ value: sources.leader() ? 1 : 0 }])),
     leaderTransitions: registry.register(new Counter('pxc_tls_leader_transitions_total', 'Times this replica started or stopped leading.')),
+    ...(sources.memory ? memoryGauges(registry, sources.memory) : {}),
   };
 }
 
