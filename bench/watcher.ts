@@ -132,10 +132,12 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
 
-function procStatus(pid: number): { rssKiB: number; hwmKiB: number } {
+/** VmRSS = RssAnon (the process's own memory) + RssFile (pages of the node executable and
+ * libraries, shared with every node process on the host) + RssShmem. */
+function procStatus(pid: number): { rssKiB: number; hwmKiB: number; anonKiB: number; fileKiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
+  return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
 }
 
 const CLK_TCK = (() => {
@@ -568,7 +570,7 @@ async function runSize(ctx: SizeContext, n: number): Promise<Record<string, unkn
           pid,
           cpuSecondsIssuance: Math.round(cpuIssuance * 100) / 100,
           cpuSecondsAtRest: Math.round(cpuRest * 100) / 100,
-          rssMiB: { restStart: mib(memStart.rssKiB), restEnd: mib(memEnd.rssKiB), hwm: mib(memEnd.hwmKiB) },
+          rssMiB: { restStart: mib(memStart.rssKiB), restEnd: mib(memEnd.rssKiB), hwm: mib(memEnd.hwmKiB), anonEnd: mib(memEnd.anonKiB), fileEnd: mib(memEnd.fileKiB) },
           /** The watcher's own process.memoryUsage() at the end of the rest window (its /metrics). */
           memoryMiB: Object.fromEntries(['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes']
             .map((name) => [name.replace(/^nodejs_|_bytes$/g, ''), mib((metricValue(metricsAtRest, name) ?? NaN) / 1024)])),
@@ -618,14 +620,14 @@ function printTable(result: any): void {
     const b = r.latency.fromLastSecretFilledAndCertificateReady;
     out.push(`  ${String(r.databases).padStart(9)}   ${String(r.pods).padStart(4)}   ${String(r.issuance.lastSecretFilledS).padStart(11)}   ${String(a.medianMs).padStart(9)}   ${String(a.p99Ms).padStart(6)}   ${String(a.maxMs).padStart(6)}   [${String(b.medianMs).padStart(6)} ${String(b.p99Ms).padStart(5)}]      ${r.load.atAllUngated[0].toFixed(2).padStart(5)}   ${r.watcherHistogram.count} / ${r.watcherHistogram.meanS.toFixed(2)} / ${r.watcherHistogram.p99LeS}`);
   }
-  out.push('  at rest: databases   window s   RSS MiB (end)   VmHWM MiB   heap used / total, external MiB   CPU s   lease req/s   other req/s   watches open / opened   requests in the window');
+  out.push('  at rest: databases   window s   RSS MiB (end) = anon + file   VmHWM MiB   heap used / total, external MiB   CPU s   lease req/s   other req/s   watches open / opened   requests in the window');
   for (const r of result.sizes) {
     const a = r.atRest;
     const open = Object.values(a.watchesOpenThroughout as Record<string, number>).reduce((x, y) => x + y, 0);
     const opened = Object.values(a.watchesOpened as Record<string, number>).reduce((x, y) => x + y, 0);
     const reqs = Object.entries(a.requests as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ');
     const mem = r.watcher.memoryMiB;
-    out.push(`  ${String(r.databases).padStart(18)}   ${String(Math.round(a.windowS)).padStart(8)}   ${String(r.watcher.rssMiB.restEnd).padStart(13)}   ${String(r.watcher.rssMiB.hwm).padStart(9)}   ${`${mem.heap_size_used} / ${mem.heap_size_total}, ${mem.external_memory}`.padStart(31)}   ${r.watcher.cpuSecondsAtRest.toFixed(2).padStart(5)}   ${a.perSecond.lease.toFixed(2).padStart(11)}   ${a.perSecond.other.toFixed(3).padStart(11)}   ${String(open).padStart(12)} / ${opened}   ${reqs}`);
+    out.push(`  ${String(r.databases).padStart(18)}   ${String(Math.round(a.windowS)).padStart(8)}   ${`${r.watcher.rssMiB.restEnd} = ${r.watcher.rssMiB.anonEnd} + ${r.watcher.rssMiB.fileEnd}`.padStart(27)}   ${String(r.watcher.rssMiB.hwm).padStart(9)}   ${`${mem.heap_size_used} / ${mem.heap_size_total}, ${mem.external_memory}`.padStart(31)}   ${r.watcher.cpuSecondsAtRest.toFixed(2).padStart(5)}   ${a.perSecond.lease.toFixed(2).padStart(11)}   ${a.perSecond.other.toFixed(3).padStart(11)}   ${String(open).padStart(12)} / ${opened}   ${reqs}`);
   }
   for (const r of result.sizes) {
     if (r.issuance.nudged.length) out.push(`  N=${r.databases}: cert-manager left Certificates unissued; the bench annotated them: ${r.issuance.nudged.map((x: any) => `${x.certificates} after ${x.afterS} s`).join(', ')}`);

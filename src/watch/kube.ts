@@ -37,7 +37,7 @@ const RESOURCE_PATH: Record<Resource, { prefix: string; list: ApiCall; watch: Ap
 /** The Watch a ListWatch uses, handing on each object's trimmed copy (trim.ts); ERROR and BOOKMARK events as they are. */
 function trimmingWatch(watch: Watch, trim: (obj: any) => unknown): Watch {
   return {
-    watch: (path: string, query: Parameters<Watch["watch"]>[1], callback: (phase: string, obj: any, watchObj?: any) => void, done: (err: unknown) => void) =>
+    watch: (path: string, query: Parameters<Watch['watch']>[1], callback: (phase: string, obj: any, watchObj?: any) => void, done: (err: unknown) => void) =>
       watch.watch(path, query, (phase, obj, watchObj) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? trim(obj) : obj, watchObj), done),
   } as Watch;
 }
