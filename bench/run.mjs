@@ -3,6 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { coldStart, underKpt, throughput } from './function.mjs';
 
 const wanted = new Set(process.argv.slice(2));
@@ -32,9 +34,27 @@ if (want('throughput')) {
   }
 }
 if (want('watcher')) {
-  const { watcherBench } = await import('./watcher.mjs').catch(() => ({ watcherBench: undefined }));
-  if (watcherBench) results.watcher = await watcherBench();
-  else console.log('\nwatcher: bench/watcher.mjs not available');
+  // bench/watcher.ts imports the rig and the watcher's e2e fixture (TypeScript): bundle it with
+  // esbuild. Those modules find the repository from their own __dirname, so each module's
+  // __dirname is replaced by its source directory (the bundle itself lives in .cache/).
+  const { build } = await import('esbuild');
+  const { readFile } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  const root = new URL('..', import.meta.url).pathname;
+  const outfile = join(root, '.cache', 'bench-watcher.cjs');
+  const sourceDirname = {
+    name: 'source-dirname',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (args.path.includes('/node_modules/')) return undefined;
+        const text = await readFile(args.path, 'utf8');
+        return { contents: text.replace(/\b__dirname\b/g, JSON.stringify(dirname(args.path))), loader: 'ts' };
+      });
+    },
+  };
+  await build({ entryPoints: [join(root, 'bench', 'watcher.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', plugins: [sourceDirname] });
+  const { watcherBench } = createRequire(import.meta.url)(outfile);
+  results.watcher = await watcherBench();
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
