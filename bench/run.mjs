@@ -1,16 +1,17 @@
 // `npm run bench`: prints a table of figures and writes them to bench/results/latest.json.
 // Usage: node bench/run.mjs [function] [kpt] [throughput] [watcher]   (default: all)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { coldStart, underKpt, throughput } from './function.mjs';
 
 const wanted = new Set(process.argv.slice(2));
 const want = (name) => wanted.size === 0 || wanted.has(name);
 const kptVersion = spawnSync('kpt', ['version'], { encoding: 'utf8' }).stdout.trim();
-const machine = { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, kpt: kptVersion, loadavg: (await import('node:os')).loadavg() };
+const machine = { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, kpt: kptVersion, loadavg: loadavg() };
 const results = { date: new Date().toISOString(), machine };
 
 const fmt = (n, digits = 1) => n.toFixed(digits);
@@ -38,8 +39,6 @@ if (want('watcher')) {
   // esbuild. Those modules find the repository from their own __dirname, so each module's
   // __dirname is replaced by its source directory (the bundle itself lives in .cache/).
   const { build } = await import('esbuild');
-  const { readFile } = await import('node:fs/promises');
-  const { dirname } = await import('node:path');
   const root = new URL('..', import.meta.url).pathname;
   const outfile = join(root, '.cache', 'bench-watcher.cjs');
   const sourceDirname = {
