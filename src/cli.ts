@@ -4,7 +4,7 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { runFunction } from './krm/function';
+import { runFunction } from './function/run';
 import { DEFAULT_READ_OPTIONS } from './krm/yaml-read';
 import { HELP } from './help';
 

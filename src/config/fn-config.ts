@@ -9,23 +9,16 @@
  */
 import { Result } from '../krm/results';
 import { isPlainObject, KubeObject, refOf } from '../krm/types';
-import { isSubdomainName } from '../render/formats';
-import { isPerconaXtraDB } from '../render/pipeline';
-import { DEFAULT_CLUSTER_DOMAIN } from '../render/kubedb';
-import { ImageOverrides, Mode, MODES, RenderOptions } from '../render/options';
+import { isSubdomainName } from '../model/formats';
+import { isPerconaXtraDB } from '../model/perconaxtradb';
+import { DEFAULT_RENDER_OPTIONS, ImageOverrides, Mode, MODES, RenderOptions } from '../model/options';
 
 export const CONFIG_API_VERSION = 'fn.pxc-tls.dev/v1alpha1';
 export const CONFIG_KIND = 'PxcTlsConfig';
 
 export type FnConfig = RenderOptions;
 
-export const DEFAULT_CONFIG: Readonly<FnConfig> = {
-  clusterDomain: DEFAULT_CLUSTER_DOMAIN,
-  images: {},
-  schedulingGate: true,
-  argoSyncWaves: false,
-  mode: 'standalone',
-};
+export const DEFAULT_CONFIG: Readonly<FnConfig> = DEFAULT_RENDER_OPTIONS;
 
 type OptionType = 'string' | 'boolean' | 'image' | 'mode' | 'domain';
 /** Every option by its dotted name: the ConfigMap key and the path under the typed config's `spec`. */

@@ -1,9 +1,9 @@
 /** cert-manager Certificates, one per alias, as KubeDB's operator would create them. */
 import { KubeObject } from '../krm/types';
-import { CertAlias } from './kubedb';
+import { CertAlias } from '../model/kubedb';
 import { renderedMeta } from './meta';
-import { DatabaseModel, ResolvedCertificate } from './model';
-import { CERT_ALIAS_LABEL, CERTIFICATE_SYNC_WAVE } from './project';
+import { DatabaseModel, ResolvedCertificate } from './resolve';
+import { CERT_ALIAS_LABEL, CERTIFICATE_SYNC_WAVE } from '../model/project';
 
 export const CERTIFICATE_API_VERSION = 'cert-manager.io/v1';
 

@@ -5,11 +5,11 @@
  * user and password reach the exporter from the auth Secret through its environment.
  */
 import { KubeObject } from '../krm/types';
-import { DB_PORT, EXPORTER_CONFIG_KEY } from './kubedb';
+import { DB_PORT, EXPORTER_CONFIG_KEY } from '../model/kubedb';
 import { renderedMeta } from './meta';
-import { DatabaseModel } from './model';
-import { exporterConfigName } from './names';
-import { WORKLOAD_SYNC_WAVE } from './project';
+import { DatabaseModel } from './resolve';
+import { exporterConfigName } from '../model/names';
+import { WORKLOAD_SYNC_WAVE } from '../model/project';
 import { certFilePath } from './statefulset';
 
 /** `host=127.0.0.1`: the exporter runs beside mysqld, and the server certificate covers that address. */

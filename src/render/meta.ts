@@ -1,7 +1,7 @@
 /** Metadata every rendered object carries: namespace, labels, and the annotation naming its database. */
 import { ObjectMeta } from '../krm/types';
-import { DatabaseModel } from './model';
-import { ARGO_SYNC_WAVE_ANNOTATION, GENERATED_FROM_ANNOTATION } from './project';
+import { DatabaseModel } from './resolve';
+import { ARGO_SYNC_WAVE_ANNOTATION, GENERATED_FROM_ANNOTATION } from '../model/project';
 
 export function renderedMeta(model: DatabaseModel, name: string, options: { labels?: Record<string, string>; annotations?: Record<string, string>; syncWave?: string } = {}): ObjectMeta {
   const annotations: Record<string, string> = { ...options.annotations, [GENERATED_FROM_ANNOTATION]: model.name };

@@ -5,10 +5,10 @@
  * events, the PerconaXtraDB object), each kept to the database's own objects where RBAC allows.
  */
 import { KubeObject } from '../krm/types';
-import { KUBEDB_GROUP } from './kubedb';
+import { KUBEDB_GROUP } from '../model/kubedb';
 import { renderedMeta } from './meta';
-import { DatabaseModel } from './model';
-import { WORKLOAD_SYNC_WAVE } from './project';
+import { DatabaseModel } from './resolve';
+import { WORKLOAD_SYNC_WAVE } from '../model/project';
 
 /** AM: the ServiceAccount defaults to the database's name unless the pod template names one. */
 export function serviceAccountNameOf(model: DatabaseModel): string {

@@ -2,8 +2,8 @@
 import { KubeObject } from '../krm/types';
 import { renderCertificate } from './certificate';
 import { renderExporterConfig } from './exporter-config';
-import { CERT_ALIASES } from './kubedb';
-import { DatabaseModel, MAX_COMMON_NAME_LENGTH } from './model';
+import { CERT_ALIASES } from '../model/kubedb';
+import { DatabaseModel, MAX_COMMON_NAME_LENGTH } from './resolve';
 import { Problem, warning } from './problems';
 import { renderRole, renderRoleBinding, renderServiceAccount } from './rbac';
 import { renderPlaceholderSecret } from './secret';

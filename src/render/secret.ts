@@ -6,8 +6,8 @@
 import { KubeObject } from '../krm/types';
 import { certificateSecretLabels } from './certificate';
 import { renderedMeta } from './meta';
-import { DatabaseModel, ResolvedCertificate } from './model';
-import { ARGO_NO_PRUNE, ARGO_SYNC_OPTIONS_ANNOTATION, CERTIFICATE_SYNC_WAVE } from './project';
+import { DatabaseModel, ResolvedCertificate } from './resolve';
+import { ARGO_NO_PRUNE, ARGO_SYNC_OPTIONS_ANNOTATION, CERTIFICATE_SYNC_WAVE } from '../model/project';
 
 export function renderPlaceholderSecret(model: DatabaseModel, certificate: ResolvedCertificate): KubeObject {
   return {

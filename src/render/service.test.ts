@@ -1,9 +1,9 @@
-import { DEFAULT_CONFIG } from '../config/fn-config';
+import { DEFAULT_RENDER_OPTIONS } from '../model/options';
 import { perconaXtraDB, withSpec } from '../test-support/fixtures';
-import { resolveDatabase } from './model';
+import { resolveDatabase } from './resolve';
 import { renderGoverningService, renderPrimaryService, renderStatsService } from './service';
 
-const model = (db = perconaXtraDB()) => resolveDatabase(db, { ...DEFAULT_CONFIG, images: {} });
+const model = (db = perconaXtraDB()) => resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: {} });
 
 describe('Services', () => {
   it('primary: ClusterIP, port primary → db, selecting the database\'s pods', () => {

@@ -1,11 +1,11 @@
 /** The database's Services (PX2021 service.go, names confirmed by the KubeDB docs). */
 import { KubeObject } from '../krm/types';
-import { BUILTIN_PROMETHEUS_AGENT, DB_PORT, DB_PORT_NAME, EXPORTER_PORT_NAME, LABEL, LABEL_VALUE, PRIMARY_PORT_NAME } from './kubedb';
+import { BUILTIN_PROMETHEUS_AGENT, DB_PORT, DB_PORT_NAME, EXPORTER_PORT_NAME, LABEL, LABEL_VALUE, PRIMARY_PORT_NAME } from '../model/kubedb';
 import { renderedMeta } from './meta';
-import { DatabaseModel } from './model';
-import { governingServiceName, primaryServiceName, statsServiceName } from './names';
-import { WORKLOAD_SYNC_WAVE } from './project';
-import { ServiceTemplate } from './types';
+import { DatabaseModel } from './resolve';
+import { governingServiceName, primaryServiceName, statsServiceName } from '../model/names';
+import { WORKLOAD_SYNC_WAVE } from '../model/project';
+import { ServiceTemplate } from '../model/perconaxtradb';
 
 interface ServicePort {
   name: string;

@@ -1,14 +1,14 @@
-import { DEFAULT_CONFIG } from '../config/fn-config';
+import { DEFAULT_RENDER_OPTIONS } from '../model/options';
 import { perconaXtraDB, v1alpha2, withSpec } from '../test-support/fixtures';
-import { resolveDatabase } from './model';
+import { resolveDatabase } from './resolve';
 import { renderStatefulSet } from './statefulset';
-import { RenderOptions } from './options';
+import { RenderOptions } from '../model/options';
 
 type Pod = { schedulingGates?: { name: string }[]; containers: Container[]; initContainers: Container[]; volumes: Array<Record<string, unknown> & { name: string }>; [k: string]: unknown };
 type Container = { name: string; args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; volumeMounts?: Array<{ name: string; mountPath: string }>; [k: string]: unknown };
 
 function render(db = perconaXtraDB(), options: Partial<RenderOptions> = {}) {
-  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_CONFIG, images: {}, ...options }));
+  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: {}, ...options }));
   const spec = sts.spec as { replicas: number; serviceName: string; template: { spec: Pod }; volumeClaimTemplates?: unknown[] };
   const pod = spec.template.spec;
   const container = (name: string) => pod.containers.find((c) => c.name === name);

@@ -19,11 +19,11 @@ import {
   MOUNT,
   TLS_VOLUME,
   VOLUME,
-} from './kubedb';
+} from '../model/kubedb';
 import { renderedMeta } from './meta';
-import { DatabaseModel } from './model';
-import { exporterConfigName, governingServiceName } from './names';
-import { SCHEDULING_GATE, WORKLOAD_SYNC_WAVE } from './project';
+import { DatabaseModel } from './resolve';
+import { exporterConfigName, governingServiceName } from '../model/names';
+import { SCHEDULING_GATE, WORKLOAD_SYNC_WAVE } from '../model/project';
 import { serviceAccountNameOf } from './rbac';
 
 type Container = Record<string, unknown> & { name: string };

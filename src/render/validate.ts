@@ -2,11 +2,11 @@
  * Validation of one PerconaXtraDB: an ordered list of named checks, each a pure function of the
  * database and what the rest of the list holds. All problems are reported, not just the first.
  */
-import { CATALOG, KNOWN_VERSIONS } from './catalog';
-import { CERT_ALIASES, FORBIDDEN_ENV, ISSUER_GROUP, ISSUER_KINDS, MIN_REPLICAS, PROMETHEUS_AGENTS, SERVICE_ALIASES, VOLUME } from './kubedb';
-import { isDNSName, isEmailAddress, isIPAddress, isLabelName, isSubdomainName, isURI, parseGoDuration } from './formats';
+import { CATALOG, KNOWN_VERSIONS } from '../model/catalog';
+import { CERT_ALIASES, FORBIDDEN_ENV, ISSUER_GROUP, ISSUER_KINDS, MIN_REPLICAS, PROMETHEUS_AGENTS, SERVICE_ALIASES, VOLUME } from '../model/kubedb';
+import { isDNSName, isEmailAddress, isIPAddress, isLabelName, isSubdomainName, isURI, parseGoDuration } from '../model/formats';
 import { checkType, error, isString, Problem, warning } from './problems';
-import { CertificateSpec, Monitor, PerconaXtraDB, TypedObjectRef } from './types';
+import { CertificateSpec, Monitor, PerconaXtraDB, TypedObjectRef } from '../model/perconaxtradb';
 import { isPlainObject } from '../krm/types';
 
 /** Issuers and ClusterIssuers present in the ResourceList. */

@@ -1,6 +1,6 @@
 /** Fixture builders for unit tests: a PerconaXtraDB with modifiers, and ResourceList text. */
 import { KubeObject } from '../krm/types';
-import { PerconaXtraDB } from '../render/types';
+import { PerconaXtraDB } from '../model/perconaxtradb';
 
 type Mod = (db: { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: Record<string, unknown> }) => void;
 

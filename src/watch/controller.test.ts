@@ -1,10 +1,10 @@
-import { certificateName } from '../render/names';
-import { SCHEDULING_GATE } from '../render/project';
+import { certificateName } from '../model/names';
+import { SCHEDULING_GATE } from '../model/project';
 import { Controller } from './controller';
 import { createLogger } from './log';
 import { watcherMetrics } from './metrics';
 import { CONDITION_TYPE, EVENT_NOT_READY, EVENT_VERIFIED, VERDICT_ANNOTATION } from './record';
-import { CertFactory, certificate, Pem, secret } from './testing/certs';
+import { CertFactory, certificate, Pem, secret } from '../tls/testing/certs';
 import { FakeApi, pod, statefulSet } from './testing/objects';
 import type { PodObject } from './types';
 

@@ -5,7 +5,7 @@
  * that differs). Only the leader acts; followers keep their caches warm and track when they first
  * saw each pod gated.
  */
-import { NOT_YET_VALID } from './checks';
+import { NOT_YET_VALID } from '../tls/checks';
 import { gateIndex, removeGatePatch, type JsonPatchOp } from './gate';
 import type { Logger } from './log';
 import type { WatcherMetrics } from './metrics';
@@ -15,7 +15,7 @@ import {
 } from './record';
 import { databaseOf, databaseRequirements, isGated } from './requirements';
 import { databaseKey, splitKey, type CertificateObject, type DatabaseKey, type OwnerReference, type PodObject, type SecretObject, type StatefulSetObject } from './types';
-import { databaseVerdict, type DatabaseVerdict } from './verdict';
+import { databaseVerdict, type DatabaseVerdict } from '../tls/verdict';
 import type { WorkResult } from './queue';
 
 /** Reads from the informer caches. */

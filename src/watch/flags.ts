@@ -2,7 +2,7 @@
  * `pxc-tls watch` flags, parsed once at start-up and passed down (nothing below reads argv or
  * the environment). `--flag value` and `--flag=value`; durations as `15s`, `500ms`, `5m`.
  */
-import { DEFAULT_CLUSTER_DOMAIN, LABEL, LABEL_VALUE } from '../render/kubedb';
+import { DEFAULT_CLUSTER_DOMAIN, LABEL, LABEL_VALUE } from '../model/kubedb';
 import { DEFAULT_LEADER_TIMING } from './leader';
 import type { Level } from './log';
 

@@ -1,4 +1,4 @@
-import { SCHEDULING_GATE } from '../render/project';
+import { SCHEDULING_GATE } from '../model/project';
 import { applyGatePatch, gateIndex, removeGatePatch } from './gate';
 import type { PodObject } from './types';
 

@@ -4,7 +4,7 @@
  * pod whose gates changed since we read it makes the patch fail (422) instead of removing the
  * wrong gate.
  */
-import { SCHEDULING_GATE } from '../render/project';
+import { SCHEDULING_GATE } from '../model/project';
 import type { PodObject } from './types';
 
 export type JsonPatchOp = { op: 'test'; path: string; value: unknown } | { op: 'remove'; path: string };

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CERT_ALIAS_LABEL } from '../render/project';
+import { CERT_ALIAS_LABEL } from '../model/project';
 import { Controller, type Caches } from './controller';
 import { FlagError, parseFlags, WATCH_HELP, type WatchFlags } from './flags';
 import { SupervisedInformer, type Verb } from './informers';

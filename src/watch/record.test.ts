@@ -1,6 +1,6 @@
 import { annotationUpToDate, statefulSetsOf, VERDICT_ANNOTATION, verdictAnnotation, verdictAnnotationPatch } from './record';
 import { pod, statefulSet } from './testing/objects';
-import type { DatabaseVerdict } from './verdict';
+import type { DatabaseVerdict } from '../tls/verdict';
 
 const verdict = (reason: string, message: string, verified = false): DatabaseVerdict => ({ verified, reason, message, results: [] });
 

@@ -12,7 +12,7 @@
  * See src/watch/README.md for why an annotation and not a StatefulSet status condition.
  */
 import type { Condition, OwnerReference, PodObject, StatefulSetObject } from './types';
-import type { DatabaseVerdict } from './verdict';
+import type { DatabaseVerdict } from '../tls/verdict';
 
 export const CONDITION_TYPE = 'pxc-tls.dev/CertificatesVerified';
 /** Event reasons. */

@@ -3,9 +3,10 @@
  * rendered): the certificate Secrets of their `tls-<alias>-config` volumes, and the names the
  * server certificate must cover — computed with the render core's naming code.
  */
-import { CERT_ALIASES, CertAlias, LABEL, TLS_VOLUME } from '../render/kubedb';
-import { governingServiceName, peerDNS } from '../render/names';
-import { SCHEDULING_GATE } from '../render/project';
+import { CERT_ALIASES, CertAlias, LABEL, TLS_VOLUME } from '../model/kubedb';
+import { governingServiceName, peerDNS } from '../model/names';
+import { SCHEDULING_GATE } from '../model/project';
+import type { SecretRequirement } from '../tls/verdict';
 import type { PodObject } from './types';
 
 /** The alias a pod volume name stands for (`tls-server-config` → `server`). */
@@ -58,13 +59,6 @@ export function serverNamesFor(pod: PodObject, db: string, clusterDomain: string
   const ordinal = ordinalOf(pod.metadata.name, db);
   const peer = ordinal !== undefined ? peerDNS(db, namespace, ordinal) : `${pod.metadata.name}.${governingServiceName(db)}.${namespace}.svc`;
   return { dnsNames: [peer, `${peer}.${clusterDomain}`, ...LOOPBACK_DNS_NAMES], ipAddresses: [...LOOPBACK_IP_ADDRESSES] };
-}
-
-export interface SecretRequirement {
-  alias: CertAlias;
-  secretName: string;
-  dnsNames: string[];
-  ipAddresses: string[];
 }
 
 /**

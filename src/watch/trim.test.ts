@@ -1,8 +1,8 @@
-import { evaluate } from './checks';
+import { evaluate } from '../tls/checks';
 import { removeGatePatch } from './gate';
 import { CONDITION_TYPE, controllerOf, currentCondition } from './record';
 import { certificateNeeds, databaseOf, databaseRequirements, isGated } from './requirements';
-import { CertFactory, certificate, secret, type Pem } from './testing/certs';
+import { CertFactory, certificate, secret, type Pem } from '../tls/testing/certs';
 import { pod } from './testing/objects';
 import { trimCertificate, trimPod, trimSecret } from './trim';
 import type { CertificateObject, PodObject, SecretObject } from './types';

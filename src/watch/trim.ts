@@ -6,8 +6,8 @@
  * door (kube.ts, for the list and every watch event), the caches of 1,000 databases stay small
  * (bench/watcher.ts measures it). A new object, the input untouched.
  */
-import { CERTIFICATE_NAME_ANNOTATION } from './checks';
-import { CA_CRT, REQUIRED_KEYS } from './pem';
+import { CERTIFICATE_NAME_ANNOTATION } from '../tls/checks';
+import { CA_CRT, REQUIRED_KEYS } from '../tls/pem';
 import type { CertificateObject, Condition, Meta, PodObject, SecretObject } from './types';
 
 /** Copies the keys of `from` that are set, in `keys` order. */

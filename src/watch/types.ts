@@ -3,48 +3,8 @@
  * informers' list and watch both deliver). Narrow on purpose: only what the code uses.
  */
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-}
-
-export interface Meta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  ownerReferences?: OwnerReference[];
-}
-
-export interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  observedGeneration?: number;
-  lastTransitionTime?: string;
-}
-
-export interface SecretObject {
-  metadata: Meta;
-  type?: string;
-  /** base64 values, as the API serves them. Never logged (see log.ts). */
-  data?: Record<string, string>;
-}
-
-export interface CertificateObject {
-  metadata: Meta;
-  spec?: { secretName?: string };
-  status?: { conditions?: Condition[]; notAfter?: string; notBefore?: string; revision?: number };
-}
+import type { Condition, Meta } from '../tls/objects';
+export type { CertificateObject, Condition, Meta, OwnerReference, SecretObject } from '../tls/objects';
 
 export interface Volume {
   name: string;

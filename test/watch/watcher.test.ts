@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apply, createNamespace, getJson, kubectlOk, waitFor } from '../cluster/kube';
-import { CertFactory } from '../../src/watch/testing/certs';
+import { CertFactory } from '../../src/tls/testing/certs';
 import {
   caIssuer, createPods, eventually, GATE, httpGet, metricValue, perconaXtraDB, podCondition, podGates, render, REPO_ROOT,
   sleep, startWatcher, toApply, toYaml, writeKubeconfig, type KObject, type WatcherProcess,

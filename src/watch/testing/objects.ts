@@ -1,8 +1,8 @@
 // Test support (never bundled): pods as the rendered StatefulSet creates them, and an in-memory
 // API (caches + writer) that applies the watcher's writes the way the API server does.
-import { CERT_ALIASES, LABEL, LABEL_VALUE, TLS_VOLUME } from '../../render/kubedb';
-import { certificateName } from '../../render/names';
-import { SCHEDULING_GATE } from '../../render/project';
+import { CERT_ALIASES, LABEL, LABEL_VALUE, TLS_VOLUME } from '../../model/kubedb';
+import { certificateName } from '../../model/names';
+import { SCHEDULING_GATE } from '../../model/project';
 import type { Caches, Writer } from '../controller';
 import { applyGatePatch, type JsonPatchOp } from '../gate';
 import type { EventObject, VerdictAnnotationPatch } from '../record';

@@ -1,5 +1,6 @@
 /** The parts of a KubeDB PerconaXtraDB (v1 and v1alpha2) that rendering reads. Input is never mutated. */
 import { KubeObject } from '../krm/types';
+import { KUBEDB_GROUP, PERCONA_XTRADB_KIND, PERCONA_XTRADB_VERSIONS } from './kubedb';
 
 export interface PerconaXtraDB extends KubeObject {
   readonly spec?: PerconaXtraDBSpec;
@@ -79,4 +80,8 @@ export interface ServiceTemplate {
   readonly alias?: string;
   readonly metadata?: { readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
   readonly spec?: Readonly<Record<string, unknown>> & { readonly ports?: readonly { name?: string; port?: number; nodePort?: number }[] };
+}
+
+export function isPerconaXtraDB(object: KubeObject): object is PerconaXtraDB {
+  return object.kind === PERCONA_XTRADB_KIND && (PERCONA_XTRADB_VERSIONS as readonly string[]).some((v) => object.apiVersion === `${KUBEDB_GROUP}/${v}`);
 }

@@ -2,7 +2,7 @@
  * Resolves a validated PerconaXtraDB into everything the renderers need: names, images, labels and
  * the three certificates with KubeDB's defaults merged in. Pure; assumes `validateDatabase` passed.
  */
-import { CATALOG, VersionImages } from './catalog';
+import { CATALOG, VersionImages } from '../model/catalog';
 import {
   CERT_ALIASES,
   CertAlias,
@@ -16,10 +16,10 @@ import {
   PROPAGATION_BLOCKED_LABELS,
   PROPAGATION_BLOCKED_PREFIX,
   SERVER_USAGES,
-} from './kubedb';
-import { certificateName, defaultSecretName, DEFAULT_SERVER_IP_ADDRESSES, defaultServerDNSNames, primaryServiceDNS } from './names';
-import { RenderOptions } from './options';
-import { CertificateSpec, PerconaXtraDB, TypedObjectRef, X509Subject } from './types';
+} from '../model/kubedb';
+import { certificateName, defaultSecretName, DEFAULT_SERVER_IP_ADDRESSES, defaultServerDNSNames, primaryServiceDNS } from '../model/names';
+import { RenderOptions } from '../model/options';
+import { CertificateSpec, PerconaXtraDB, TypedObjectRef, X509Subject } from '../model/perconaxtradb';
 
 export interface IssuerRef {
   name: string;

@@ -3,13 +3,21 @@
  * failing Secret (in alias order) decides the reason users see; all pass → the gate comes off.
  */
 import { CertificateInput, evaluate, Violation } from './checks';
-import { SecretRequirement } from './requirements';
-import type { CertificateObject, SecretObject } from './types';
+import type { CertAlias } from '../model/kubedb';
+import type { CertificateObject, SecretObject } from './objects';
 
 /** The database's certificates all passed. */
 export const VERIFIED = 'CertificatesVerified';
 /** A gated pod mounts no certificate Secret at all: nothing to verify, so nothing is released. */
 export const NO_CERTIFICATE_VOLUMES = 'NoCertificateVolumes';
+
+/** One certificate Secret a database's pods mount, with the names it must cover. */
+export interface SecretRequirement {
+  alias: CertAlias;
+  secretName: string;
+  dnsNames: string[];
+  ipAddresses: string[];
+}
 
 export interface SecretResult {
   alias: string;

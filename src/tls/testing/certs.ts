@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CertificateObject, SecretObject } from '../types';
+import type { CertificateObject, SecretObject } from '../objects';
 
 export interface Pem {
   cert: string;

@@ -1,6 +1,6 @@
-import { DEFAULT_CONFIG } from '../config/fn-config';
+import { DEFAULT_RENDER_OPTIONS } from '../model/options';
 import { perconaXtraDB, withTLS } from '../test-support/fixtures';
-import { mergeStringSet, resolveDatabase } from './model';
+import { mergeStringSet, resolveDatabase } from './resolve';
 
 describe('mergeStringSet (KM stringSetMerger)', () => {
   it.each([
@@ -17,7 +17,7 @@ describe('mergeStringSet (KM stringSetMerger)', () => {
 });
 
 describe('resolveDatabase', () => {
-  const options = { ...DEFAULT_CONFIG, images: {} };
+  const options = { ...DEFAULT_RENDER_OPTIONS, images: {} };
 
   it('gives the docs example server certificate exactly as KubeDB shows it', () => {
     const server = resolveDatabase(perconaXtraDB(), options).certificates.server;

@@ -6,7 +6,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { chainsTo, CA_CRT, materialOf, REQUIRED_KEYS, secretValue, TLS_CRT, TLS_KEY, x509Date } from './pem';
-import type { CertificateObject, SecretObject } from './types';
+import type { CertificateObject, SecretObject } from './objects';
 
 // ---- reasons (CamelCase, as Kubernetes condition reasons) -------------------------------------
 

@@ -1,4 +1,6 @@
 /** What the render core can be asked to do differently; the function config (src/config) fills it. */
+import { DEFAULT_CLUSTER_DOMAIN } from './kubedb';
+
 export type Mode = 'standalone' | 'kubedb';
 export const MODES: readonly Mode[] = ['standalone', 'kubedb'];
 
@@ -21,3 +23,12 @@ export interface RenderOptions {
   /** standalone: render everything; kubedb: only Certificates and placeholder Secrets, the PerconaXtraDB stays live. */
   mode: Mode;
 }
+
+/** Every option at its default: what a run without a function config renders. */
+export const DEFAULT_RENDER_OPTIONS: Readonly<RenderOptions> = {
+  clusterDomain: DEFAULT_CLUSTER_DOMAIN,
+  images: {},
+  schedulingGate: true,
+  argoSyncWaves: false,
+  mode: 'standalone',
+};

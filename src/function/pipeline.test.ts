@@ -1,5 +1,5 @@
 import { load } from 'js-yaml';
-import { runFunction } from '../krm/function';
+import { runFunction } from './run';
 import { KubeObject } from '../krm/types';
 import { inNamespace, issuer, perconaXtraDB, resourceList, withoutTLS, withSpec } from '../test-support/fixtures';
 

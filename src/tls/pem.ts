@@ -5,7 +5,7 @@
  * Errors say what failed to parse, never what the bytes were.
  */
 import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
-import type { SecretObject } from './types';
+import type { SecretObject } from './objects';
 
 export const TLS_CRT = 'tls.crt';
 export const TLS_KEY = 'tls.key';

@@ -5,22 +5,18 @@
  */
 import { Result } from '../krm/results';
 import { groupOf, KubeObject, OutputItem, refOf } from '../krm/types';
-import { ISSUER_GROUP, KUBEDB_GROUP, PERCONA_XTRADB_KIND, PERCONA_XTRADB_VERSIONS } from './kubedb';
-import { resolveDatabase } from './model';
-import { RenderOptions } from './options';
-import { Problem } from './problems';
-import { CERT_ALIAS_LABEL, GENERATED_FROM_ANNOTATION, INDEX_ANNOTATIONS, LOCAL_CONFIG_ANNOTATION, PATH_ANNOTATIONS } from './project';
-import { renderDatabase, renderWarnings } from './render';
-import { PerconaXtraDB } from './types';
-import { hasTLS, IssuerIndex, validateDatabase, validateWithoutTLS } from './validate';
+import { ISSUER_GROUP } from '../model/kubedb';
+import { resolveDatabase } from '../render/resolve';
+import { RenderOptions } from '../model/options';
+import { Problem } from '../render/problems';
+import { CERT_ALIAS_LABEL, GENERATED_FROM_ANNOTATION, INDEX_ANNOTATIONS, LOCAL_CONFIG_ANNOTATION, PATH_ANNOTATIONS } from '../model/project';
+import { renderDatabase, renderWarnings } from '../render/render';
+import { isPerconaXtraDB, PerconaXtraDB } from '../model/perconaxtradb';
+import { hasTLS, IssuerIndex, validateDatabase, validateWithoutTLS } from '../render/validate';
 
 export interface PipelineResult {
   items: OutputItem[];
   results: Result[];
-}
-
-export function isPerconaXtraDB(object: KubeObject): object is PerconaXtraDB {
-  return object.kind === PERCONA_XTRADB_KIND && (PERCONA_XTRADB_VERSIONS as readonly string[]).some((v) => object.apiVersion === `${KUBEDB_GROUP}/${v}`);
 }
 
 export function generatedFrom(object: KubeObject): string | undefined {

@@ -5,11 +5,11 @@
  * does the exit code (1 on any error result) say whether the run failed.
  */
 import { parseFnConfig } from '../config/fn-config';
-import { renderResourceList } from '../render/pipeline';
-import { exitCodeOf, formatResult, Result } from './results';
-import { OutputItem } from './types';
-import { readResourceList, InputError } from './yaml-read';
-import { writeResourceList } from './yaml-write';
+import { renderResourceList } from './pipeline';
+import { exitCodeOf, formatResult, Result } from '../krm/results';
+import { OutputItem } from '../krm/types';
+import { readResourceList, InputError } from '../krm/yaml-read';
+import { writeResourceList } from '../krm/yaml-write';
 
 export interface FunctionRun {
   stdout: string;

@@ -4,7 +4,7 @@
  */
 import { load } from 'js-yaml';
 import { clusterIssuer, inNamespace, issuer, perconaXtraDB, resourceList, v1alpha2, withSpec, withTLS, withoutTLS } from '../test-support/fixtures';
-import { runFunction } from './function';
+import { runFunction } from './run';
 
 interface Expected {
   severity: 'error' | 'warning';
