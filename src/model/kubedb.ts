@@ -134,3 +134,109 @@ export const ISSUER_KINDS = ['Issuer', 'ClusterIssuer'] as const;
 export const PROMETHEUS_AGENTS = ['prometheus.io/operator', 'prometheus.io', 'prometheus.io/builtin'];
 /** DOCS monitoring/builtin-prometheus: annotations on the stats Service for the builtin agent. */
 export const BUILTIN_PROMETHEUS_AGENT = 'prometheus.io/builtin';
+
+// ---- The pod's start-up contract (../shared/reference/kubedb-startup.md; PXINIT = the init image
+// kubedb/percona-xtradb-init-docker 0.2.3, MDOP-IDX = KubeDB's MariaDB operator statefulset.go) ----
+
+/** PXINIT 0.2.3 `git ls-tree` scripts/: what px-init copies into /scripts (startup §2). */
+export const INIT_SCRIPT = {
+  run: 'run.sh',
+  onStart: 'on-start.sh',
+  entrypoint: 'entrypoint.sh',
+  bootstrapNewCluster: 'bootstrap-new-cluster.sh',
+  joinCluster: 'join-cluster.sh',
+  afterCrashBootstrap: 'after-crash-bootstrap.sh',
+  recoverSeqNo: 'recover-seq-no.sh',
+  blank: 'blank-script.sh',
+  directoryExist: 'directory-exist.sh',
+  tini: 'tini',
+} as const;
+
+/** The scripts a coordinator may copy into /run-script (startup §5: pre-run and run-on-present). */
+export const PRE_RUN_SCRIPTS = [INIT_SCRIPT.blank, INIT_SCRIPT.recoverSeqNo] as const;
+export type PreRunScript = (typeof PRE_RUN_SCRIPTS)[number];
+export const RUN_SCRIPTS = [INIT_SCRIPT.bootstrapNewCluster, INIT_SCRIPT.joinCluster, INIT_SCRIPT.afterCrashBootstrap] as const;
+export type RunScript = (typeof RUN_SCRIPTS)[number];
+
+/**
+ * PXINIT on-start.sh / run.sh / recover-seq-no.sh: the files of the contract, by directory. run.sh
+ * deletes all four at the start of every loop; on-start.sh waits for peer-list, then runs the
+ * pre-run script (no args), then waits for and runs run-on-present with the container's args.
+ */
+export const CONTRACT_FILE = {
+  /** In MOUNT.initScripts: one line, comma-separated peer hosts, no `gcomm://`, no port (startup §5). */
+  peerList: 'peer-list',
+  /** In MOUNT.initScripts: the seqno recover-seq-no.sh found (text after the last colon, no newline; empty if none). */
+  seqno: 'seqno',
+  /** In MOUNT.runScript. */
+  preRun: 'pre-run-on-present.sh',
+  /** In MOUNT.runScript. */
+  runOnPresent: 'run-on-present.sh',
+} as const;
+
+/** Galera's state file in the data directory (codership docs; PXINIT after-crash-bootstrap.sh edits it). */
+export const GRASTATE_FILE = 'grastate.dat';
+/**
+ * PXINIT entrypoint.sh: `if [ ! -d "$DATADIR/mysql" ]` initialises a new database (wiping the
+ * directory but for its cpat files) — the test of "initialised" the contract itself uses.
+ */
+export const SYSTEM_SCHEMA_DIR = 'mysql';
+/** PXINIT directory-exist.sh (since 0.2.1) and init-script/run.sh: a fresh volume's lost+found does not count. */
+export const LOST_AND_FOUND = 'lost+found';
+
+/**
+ * MDOP-IDX getCmdsForMariaDBContainer / getArgsForMariaDBContainer (the Galera pattern; inferred for
+ * PXC, startup §3): tini with -g signals the whole process group; run.sh gets one extra argument,
+ * every mysqld option joined by spaces, which the scripts word-split.
+ */
+export const DB_COMMAND = ['/scripts/tini', '-g', '--'] as const;
+export const DB_RUN_SCRIPT = '/scripts/run.sh';
+
+/** PXINIT entrypoint.sh env (startup §6): credentials from the auth, monitor and replication Secrets. */
+export const DB_ENV = {
+  rootUsername: 'MYSQL_ROOT_USERNAME',
+  rootPassword: 'MYSQL_ROOT_PASSWORD',
+  monitorUsername: 'MONITOR_USERNAME',
+  monitorPassword: 'MONITOR_PASSWORD',
+  replicationUsername: 'REPLICATION_USERNAME',
+  replicationPassword: 'REPLICATION_PASSWORD',
+  clusterName: 'CLUSTER_NAME',
+  /** Non-empty: [sst] encrypt=4 with the server certificate. */
+  sslEnabled: 'SSL_ENABLED',
+} as const;
+
+/** The keys of KubeDB's auth, monitor and replication Secrets (kubernetes.io/basic-auth; PX2021 upsertEnv). */
+export const CREDENTIAL_KEYS = ['username', 'password'] as const;
+
+/**
+ * AM kubedb.DefaultResources, DefaultInitContainerResource, CoordinatorDefaultResources (startup §3,
+ * §2, §10; DOCS script_source.md describe dump). No CPU limit anywhere.
+ */
+export const DEFAULT_RESOURCES = {
+  db: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } },
+  init: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+  coordinator: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '256Mi' } },
+} as const;
+
+/** AM apis.SetDefaultResizePolicy: every container resizes cpu and memory in place (startup §3). */
+export const RESIZE_POLICY = [
+  { resourceName: 'cpu', restartPolicy: 'NotRequired' },
+  { resourceName: 'memory', restartPolicy: 'NotRequired' },
+] as const;
+
+/** AM pkg/controller/lib.go SyncPetSetPodDisruptionBudget: max(1, ⌊(replicas−1)/2⌋); none at ≤ 1 replica. */
+export function podDisruptionBudgetMaxUnavailable(replicas: number): number | undefined {
+  if (replicas <= 1) return undefined;
+  return Math.max(1, Math.floor((replicas - 1) / 2));
+}
+
+/**
+ * PETSET placement.go with the chart's PlacementPolicy/default (startup §12): a spread on zone and
+ * on hostname, maxSkew 1, ScheduleAnyway, selecting all pod-template labels.
+ */
+export const SPREAD_TOPOLOGY_KEYS = ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'] as const;
+export const SPREAD_MAX_SKEW = 1;
+export const SPREAD_WHEN_UNSATISFIABLE = 'ScheduleAnyway';
+
+/** AM perconaxtradb webhook: the cluster name (= database name) goes into wsrep_cluster_name, at most 32 characters. */
+export const MAX_CLUSTER_NAME_LENGTH = 32;

@@ -3,6 +3,7 @@
  * functions to know which Secrets and SANs a database needs.
  */
 import { CertAlias, SUFFIX } from './kubedb';
+import { FORCE_BOOTSTRAP_SUFFIX, GALERA_DECISIONS_SUFFIX } from './project';
 
 /** DNS-1123 label limit that KubeDB truncates to (KM meta/lib.go, validation.DNS1123LabelMaxLength). */
 export const NAME_MAX_LENGTH = 63;
@@ -76,3 +77,25 @@ export function defaultServerDNSNames(db: string, namespace: string, clusterDoma
   ];
 }
 export const DEFAULT_SERVER_IP_ADDRESSES = ['127.0.0.1'];
+
+/** The ConfigMap the watcher's leader writes a database's Galera decisions into (pxc-tls's own name). */
+export function galeraDecisionsName(db: string): string {
+  return nameWithSuffix(db, GALERA_DECISIONS_SUFFIX);
+}
+
+/** The ConfigMap a user applies to force one bootstrap of a database (pxc-tls's own name). */
+export function forceBootstrapName(db: string): string {
+  return nameWithSuffix(db, FORCE_BOOTSTRAP_SUFFIX);
+}
+
+/** `<db>-<ordinal>`: a StatefulSet pod's name. */
+export function memberName(db: string, ordinal: number): string {
+  return `${db}-${ordinal}`;
+}
+
+/** The ordinal of a member's pod name, or undefined when it is not one of `db`'s. */
+export function memberOrdinal(db: string, pod: string): number | undefined {
+  if (!pod.startsWith(`${db}-`)) return undefined;
+  const rest = pod.slice(db.length + 1);
+  return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
+}

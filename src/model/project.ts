@@ -23,3 +23,24 @@ export const WORKLOAD_SYNC_WAVE = '0';
 /** kpt's annotations for where an item lives in the package (krm-conventions §3). */
 export const PATH_ANNOTATIONS = ['config.kubernetes.io/path', 'internal.config.kubernetes.io/path'] as const;
 export const INDEX_ANNOTATIONS = ['config.kubernetes.io/index', 'internal.config.kubernetes.io/index'] as const;
+
+// ---- The in-pod agent and the Galera decisions (docs/agent.md) ----
+
+/** The agent's container in each database pod (`pxc-tls agent`), in the place of KubeDB's px-coordinator. */
+export const AGENT_CONTAINER = 'pxc-tls-agent';
+/** The agent's HTTPS port (the pod's server certificate): /healthz, /readyz, /peer (mutual TLS), /metrics. */
+export const AGENT_PORT = 9608;
+export const AGENT_PORT_NAME = 'agent';
+
+/** On each database Pod, written by its own agent only: the member's facts as JSON (MemberFacts, src/model/galera.ts). */
+export const MEMBER_FACTS_ANNOTATION = 'pxc-tls.dev/member-facts';
+
+/** On the database's pod template: marks pods whose agent may patch its own facts (the agent admission policy selects on it). */
+export const AGENT_POD_LABEL = 'pxc-tls.dev/agent';
+
+/** Suffix of the ConfigMap `<db>-pxc-tls-galera` the watcher's leader writes its decisions into (created at runtime, never rendered). */
+export const GALERA_DECISIONS_SUFFIX = 'pxc-tls-galera';
+/** Suffix of the ConfigMap `<db>-pxc-tls-force-bootstrap` a user applies to force one bootstrap (data: member, nonce). */
+export const FORCE_BOOTSTRAP_SUFFIX = 'pxc-tls-force-bootstrap';
+/** Label on the decisions ConfigMap (the watcher's admission policy lets it write only ConfigMaps carrying it). */
+export const GALERA_DECISIONS_LABEL = 'pxc-tls.dev/galera-decisions';

@@ -1,0 +1,36 @@
+import { GALERA_PROTOCOL, parseDecision, parseForceBootstrap, parseMemberFacts, type GaleraDecision, type MemberFacts } from './galera';
+
+const facts: MemberFacts = {
+  protocol: GALERA_PROTOCOL, member: 'db-1', round: 'r1', stage: 'running', dataDir: 'initialised', uuid: '11111111-1111-4111-8111-111111111111',
+  seqno: 42, seqnoSource: 'recovered', safeToBootstrap: false, mysqldExits: 2,
+  wsrep: { clusterStatus: 'Primary', localState: 'Synced', clusterSize: 3, clusterStateUuid: '11111111-1111-4111-8111-111111111111', lastCommitted: 50 },
+};
+const decision: GaleraDecision = {
+  protocol: GALERA_PROTOCOL, sequence: 4, leader: { identity: 'w-0', term: 2 }, phase: 'bootstrap', reason: 'r', replicas: 3, consumedOverrides: ['n'],
+  bootstrap: { member: 'db-0', round: 'r0', script: 'after-crash-bootstrap.sh', seqno: 3 },
+};
+
+describe('member facts', () => {
+  test('round-trip through JSON', () => expect(parseMemberFacts(JSON.stringify(facts))).toEqual({ ok: true, value: facts }));
+  test.each([
+    ['another protocol is refused, naming both', { ...facts, protocol: 2 }, 'the member-facts document speaks protocol 2; this version speaks 1'],
+    ['an unknown stage', { ...facts, stage: 'dancing' }, 'the member-facts document has an invalid stage'],
+    ['a seqno below -1', { ...facts, seqno: -2 }, 'the member-facts document has an invalid seqno'],
+    ['a uuid that is not one', { ...facts, uuid: 'x' }, 'the member-facts document has an invalid uuid'],
+    ['a wsrep status missing a field', { ...facts, wsrep: { clusterStatus: 'Primary' } }, 'the member-facts document has an invalid wsrep'],
+  ])('%s', (_name, value, error) => expect(parseMemberFacts(JSON.stringify(value))).toEqual({ ok: false, error }));
+  test('text that is not JSON', () => expect(parseMemberFacts('{')).toEqual({ ok: false, error: 'the member-facts document is not JSON' }));
+});
+
+describe('decision', () => {
+  test('round-trip through JSON', () => expect(parseDecision(JSON.stringify(decision))).toEqual({ ok: true, value: decision }));
+  test('a bootstrap order outside phase bootstrap is refused', () =>
+    expect(parseDecision(JSON.stringify({ ...decision, phase: 'running' }))).toEqual({ ok: false, error: 'the decision has an invalid bootstrap (present exactly in phase bootstrap)' }));
+  test('a script that is not one of the init image\'s run scripts is refused', () =>
+    expect(parseDecision(JSON.stringify({ ...decision, bootstrap: { ...decision.bootstrap, script: 'rm -rf /' } })).ok).toBe(false));
+});
+
+describe('force-bootstrap request', () => {
+  test('member and nonce', () => expect(parseForceBootstrap({ member: ' db-2 ', nonce: 'x' })).toEqual({ ok: true, value: { member: 'db-2', nonce: 'x' } }));
+  test('a missing nonce says what it is for', () => expect(parseForceBootstrap({ member: 'db-2' })).toMatchObject({ ok: false, error: expect.stringMatching(/nonce is missing/) }));
+});
