@@ -5,7 +5,8 @@
 //   dist/pxc-tls-main.cjs.v8cache V8's code cache for it, made here by one run of the function:
 //                                 ~10 ms less start-up (npm run bench). Another Node.js version
 //                                 rejects it and the bundle compiles as usual;
-//   dist/watch.cjs                the watcher with the Kubernetes client, loaded only by `pxc-tls watch`.
+//   dist/watch.cjs                the watcher with the Kubernetes client, loaded only by `pxc-tls watch`;
+//   dist/agent.cjs                the in-pod agent (no Kubernetes client library), loaded only by `pxc-tls agent`.
 // The help text is cut from README.md (scripts/readme-help.cjs). The single executable has its own
 // build (scripts/build-sea.mjs).
 import { build } from 'esbuild';
@@ -28,9 +29,10 @@ await Promise.all([
     ...common,
     entryPoints: ['src/cli.ts'],
     outfile: 'dist/pxc-tls-main.cjs',
-    define: { PXC_TLS_VERSION: JSON.stringify(version), PXC_TLS_WATCH_BUNDLE: JSON.stringify('watch.cjs'), PXC_TLS_HELP: JSON.stringify(help) },
+    define: { PXC_TLS_VERSION: JSON.stringify(version), PXC_TLS_WATCH_BUNDLE: JSON.stringify('watch.cjs'), PXC_TLS_AGENT_BUNDLE: JSON.stringify('agent.cjs'), PXC_TLS_HELP: JSON.stringify(help) },
   }),
   build({ ...common, entryPoints: ['src/watch/main.ts'], outfile: 'dist/watch.cjs', define: { PXC_TLS_VERSION: JSON.stringify(version) } }),
+  build({ ...common, entryPoints: ['src/agent/main.ts'], outfile: 'dist/agent.cjs', define: { PXC_TLS_VERSION: JSON.stringify(version) } }),
 ]);
 
 // The cache starts with the bundle's hash, so a cache from another build is never used.

@@ -1,6 +1,7 @@
 /**
  * Command line: `pxc-tls` runs the KRM function on stdin; `pxc-tls watch` runs the in-cluster
- * watcher (loaded only then, so the function never pays for the Kubernetes client).
+ * watcher and `pxc-tls agent` the in-pod agent (each loaded only then, from its own bundle, so the
+ * function never pays for them).
  */
 import { readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,18 +12,20 @@ import { HELP } from './help';
 declare const PXC_TLS_VERSION: string | undefined;
 /** Set by the build: the watcher's own bundle beside this one, loaded only by `pxc-tls watch`. */
 declare const PXC_TLS_WATCH_BUNDLE: string | undefined;
+/** Set by the build: the in-pod agent's own bundle, loaded only by `pxc-tls agent`. */
+declare const PXC_TLS_AGENT_BUNDLE: string | undefined;
 const VERSION = typeof PXC_TLS_VERSION === 'string' ? PXC_TLS_VERSION : 'dev';
 
 /** Set by the single-executable build (scripts/build-sea.mjs): it carries only the KRM function. */
 declare const PXC_TLS_SEA: boolean | undefined;
 
-function loadWatcher(): { runWatcher(args: readonly string[]): Promise<number> } {
+/** The watcher's or the agent's own bundle, beside this one (dev: the TypeScript module). */
+function loadBundle(command: 'watch' | 'agent', bundle: string | undefined, module: string): any {
   if (typeof PXC_TLS_SEA === 'boolean' && PXC_TLS_SEA) {
-    throw new Error('watch: this single executable carries only the KRM function; run the watcher from the container image or the npm package (node dist/pxc-tls.cjs watch)');
+    throw new Error(`${command}: this single executable carries only the KRM function; run it from the container image or the npm package (node dist/pxc-tls.cjs ${command})`);
   }
-  const path = typeof PXC_TLS_WATCH_BUNDLE === 'string' ? join(__dirname, PXC_TLS_WATCH_BUNDLE) : './watch/main';
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path);
+  return require(typeof bundle === 'string' ? join(__dirname, bundle) : module);
 }
 
 /** Writes all of `text` to a file descriptor, synchronously: the process may exit right after. */
@@ -87,7 +90,8 @@ export function main(argv: readonly string[]): number | Promise<number> {
     writeAll(1, `pxc-tls ${VERSION}\n`);
     return 0;
   }
-  if (command === 'watch') return loadWatcher().runWatcher(rest);
+  if (command === 'watch') return loadBundle(command, typeof PXC_TLS_WATCH_BUNDLE === 'string' ? PXC_TLS_WATCH_BUNDLE : undefined, './watch/main').runWatcher(rest);
+  if (command === 'agent') return loadBundle(command, typeof PXC_TLS_AGENT_BUNDLE === 'string' ? PXC_TLS_AGENT_BUNDLE : undefined, './agent/main').runAgent(rest);
   writeAll(2, `pxc-tls: unknown command "${command}"; see pxc-tls --help\n`);
   return 1;
 }

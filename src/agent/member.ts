@@ -24,7 +24,7 @@
  */
 import { INIT_SCRIPT, type PreRunScript, type RunScript } from '../model/kubedb';
 import { GALERA_PROTOCOL, isPrimary, type DataDirKind, type GaleraDecision, type MemberFacts, type Stage, type WsrepStatus } from '../model/galera';
-import type { Grastate } from './datadir';
+import { parseRecoveredSeqno, type Grastate } from './datadir';
 
 /** The round file: which round this is and which pre-run it was given. */
 export interface RoundFile {
@@ -111,7 +111,9 @@ export class Member {
 
   /** Whether the shell should ask the peers and read the decision this tick. */
   wantsPeers(): boolean {
-    return this.round?.stage === 'waiting' || this.round?.stage === 'refused';
+    const stage = this.round?.stage;
+    // preparing too: the tick that completes the facts decides at once, and must see the peers.
+    return stage === undefined || stage === 'preparing' || stage === 'waiting' || stage === 'refused';
   }
 
   step(obs: Observation): Action[] {
@@ -194,9 +196,9 @@ export class Member {
     const round = this.round!;
     if (round.preRun === INIT_SCRIPT.recoverSeqNo) {
       if (obs.seqnoText === undefined) return [];
-      const text = obs.seqnoText.trim();
-      if (/^-?\d+$/.test(text)) {
-        round.seqno = Number(text);
+      const seqno = parseRecoveredSeqno(obs.seqnoText);
+      if (seqno !== undefined) {
+        round.seqno = seqno;
         round.seqnoSource = 'recovered';
       }
     } else if (round.seqno === undefined && obs.dataDir === 'initialised' && obs.grastate && obs.grastate.seqno >= 0) {

@@ -47,7 +47,7 @@ export interface MysqlOptions {
 
 /** A length-prefixed packet stream over a socket that may be swapped for its TLS upgrade. */
 class Wire {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private waiter: (() => void) | undefined;
   private failure: Error | undefined;
   private socket!: Socket;
@@ -130,7 +130,7 @@ function parseGreeting(p: Buffer): Greeting {
   pos += 8 + 1;
   let capabilities = p.readUInt16LE(pos);
   pos += 2;
-  let part2 = Buffer.alloc(0);
+  let part2: Buffer = Buffer.alloc(0);
   let plugin = 'mysql_native_password';
   if (p.length > pos) {
     pos += 1 + 2; // charset, status

@@ -61,6 +61,6 @@ it('says clearly that the watcher is not in it', () => {
   const ours = runSea(['watch']);
   expect(ours.status).toBe(1);
   expect(ours.stderr).toBe(
-    'pxc-tls: watch: this single executable carries only the KRM function; run the watcher from the container image or the npm package (node dist/pxc-tls.cjs watch)\n',
+    'pxc-tls: watch: this single executable carries only the KRM function; run it from the container image or the npm package (node dist/pxc-tls.cjs watch)\n',
   );
 });

@@ -1,0 +1,302 @@
+/**
+ * `pxc-tls agent`: the shell around the member's state machine (member.ts). Every tick: observe the
+ * contract's files and the data directory, ask mysqld how it stands (when it should run), ask the
+ * peers and read the leader's decision (while the round waits), step, perform the actions, publish
+ * the facts when they changed. SIGTERM/SIGINT: stop writing anything (mysqld is being stopped by
+ * the database container's preStop hook; a new peer-list now would start it again), close, exit 0.
+ */
+import { randomBytes } from 'node:crypto';
+import { GALERA_PROTOCOL, parseDecision, type GaleraDecision, type MemberFacts, type WsrepStatus } from '../model/galera';
+import { galeraDecisionsName, peerDNS } from '../model/names';
+import { MEMBER_FACTS_ANNOTATION } from '../model/project';
+import { createLogger, type Logger } from '../observe/log';
+import { AgentFlagError, AGENT_HELP, parseAgentFlags, type AgentFlags } from './flags';
+import { ContractFiles } from './files';
+import { agentKube, type AgentKube } from './kube';
+import { ServerMaterial } from './material';
+import { Member, type Action } from './member';
+import { agentMetrics } from './metrics';
+import { MysqlConnection } from './mysql';
+import { PeerClient, type PeerAddress } from './peers';
+import { createAgentServer, listenOn } from './server';
+
+declare const PXC_TLS_VERSION: string | undefined;
+const VERSION = typeof PXC_TLS_VERSION === 'string' ? PXC_TLS_VERSION : 'dev';
+
+/** How often the StatefulSet's replicas are read again. */
+const REPLICAS_REFRESH_MS = 30_000;
+/** A status older than this does not make the member ready. */
+const STATUS_FRESH_MS = 10_000;
+
+export async function runAgent(args: readonly string[]): Promise<number> {
+  let flags: AgentFlags | 'help';
+  try {
+    flags = parseAgentFlags(args, process.env);
+  } catch (error) {
+    if (error instanceof AgentFlagError) {
+      process.stderr.write(`pxc-tls agent: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (flags === 'help') {
+    process.stdout.write(AGENT_HELP);
+    return 0;
+  }
+  const log = createLogger({ level: flags.logLevel, base: { component: 'pxc-tls-agent', member: flags.pod } });
+  return new Agent(flags, log, agentKube(flags.api)).run();
+}
+
+const monotonic = () => performance.now();
+
+/** Facts as published on the Pod: without the fast-moving wsrep_last_committed (that is /peer's and /metrics'). */
+function annotationText(facts: MemberFacts): string {
+  const { wsrep, ...rest } = facts;
+  if (!wsrep) return JSON.stringify(rest);
+  const { lastCommitted: _moving, ...steady } = wsrep;
+  return JSON.stringify({ ...rest, wsrep: steady });
+}
+
+export class Agent {
+  private readonly material: ServerMaterial;
+  private readonly files: ContractFiles;
+  private readonly peers: PeerClient;
+  private readonly member: Member;
+  private readonly metrics;
+  private replicas: number | undefined;
+  private replicasAt = -Infinity;
+  private status: WsrepStatus | undefined;
+  private statusAt = -Infinity;
+  private facts: MemberFacts | undefined;
+  private published = '';
+  private lastTick = monotonic();
+  private stopping = false;
+  private lastStage: string | undefined;
+  private lastExits = 0;
+  private readonly warned = new Map<string, string>();
+
+  constructor(private readonly flags: AgentFlags, private readonly log: Logger, private readonly kube: AgentKube) {
+    this.material = new ServerMaterial(flags.paths.tls);
+    this.files = new ContractFiles(flags.paths);
+    this.peers = new PeerClient(() => this.material.current());
+    this.member = new Member({ member: flags.pod, newRoundId: () => randomBytes(6).toString('hex') });
+    this.metrics = agentMetrics({ facts: () => this.facts, ready: () => this.notReady() === undefined, memory: () => process.memoryUsage() });
+  }
+
+  async run(): Promise<number> {
+    const { flags, log } = this;
+    log.info('starting', { version: VERSION, protocol: GALERA_PROTOCOL, database: `${flags.namespace}/${flags.database}`, paths: flags.paths, api: flags.api.server });
+    const material = await this.waitForMaterial();
+    const server = createAgentServer(() => material.current(), {
+      alive: () => monotonic() - this.lastTick < Math.max(30_000, 10 * flags.tickMs),
+      notReady: () => this.notReady(),
+      peerFacts: () => (this.facts ? JSON.stringify(this.facts) : undefined),
+      metrics: () => this.metrics.registry.text(),
+      scope: () => ({ database: flags.database, namespace: flags.namespace, members: Math.max(this.replicas ?? 0, flags.ordinal + 1, 16) }),
+      onPeerRefused: (reason) => {
+        this.metrics.peersRefused.inc();
+        this.warnOnce('peer-refused', 'refused a /peer request', reason);
+      },
+    });
+    const port = await listenOn(server, flags.listen.host, flags.listen.port);
+    log.info('serving /healthz /readyz /peer /metrics over HTTPS', { port });
+
+    let timer: NodeJS.Timeout | undefined;
+    const loop = async () => {
+      if (this.stopping) return;
+      try {
+        await this.tick();
+      } catch (error) {
+        this.warnOnce('tick', 'tick failed', (error as Error).message);
+      }
+      this.lastTick = monotonic();
+      if (!this.stopping) timer = setTimeout(() => void loop(), flags.tickMs);
+    };
+    void loop();
+
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    this.stopping = true;
+    clearTimeout(timer);
+    log.info('stopping: no more files written', { signal, stage: this.member.stage, round: this.member.roundId });
+    this.peers.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    setTimeout(() => process.exit(0), 500).unref();
+    return 0;
+  }
+
+  /** The certificate files exist before the pod starts (the watcher's gate); wait anyway rather than crash-loop. */
+  private async waitForMaterial(): Promise<ServerMaterial> {
+    for (;;) {
+      try {
+        this.material.current();
+        return this.material;
+      } catch (error) {
+        this.warnOnce('material', 'the server certificate is not readable yet', (error as Error).message);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  }
+
+  notReady(): string | undefined {
+    const s = this.status;
+    if (!s || monotonic() - this.statusAt > STATUS_FRESH_MS) return `mysqld does not answer (stage ${this.member.stage ?? 'starting'})`;
+    if (s.clusterStatus !== 'Primary') return `the member is in a ${s.clusterStatus} component`;
+    if (s.localState !== 'Synced') return `the member is ${s.localState}, not Synced`;
+    return undefined;
+  }
+
+  private warnOnce(key: string, msg: string, detail: string): void {
+    if (this.warned.get(key) === detail) return;
+    this.warned.set(key, detail);
+    this.log.warn(msg, { error: detail });
+  }
+
+  private peerAddresses(): PeerAddress[] {
+    const { flags } = this;
+    const out: PeerAddress[] = [];
+    for (let i = 0; i < (this.replicas ?? 0); i++) {
+      if (i === flags.ordinal) continue;
+      const member = `${flags.database}-${i}`;
+      const servername = peerDNS(flags.database, flags.namespace, i);
+      const override = flags.peerOverrides.get(member);
+      out.push({ member, servername, host: override?.host ?? servername, port: override?.port ?? flags.peerPort });
+    }
+    return out;
+  }
+
+  private async refreshReplicas(): Promise<void> {
+    if (monotonic() - this.replicasAt < REPLICAS_REFRESH_MS) return;
+    try {
+      const replicas = await this.kube.statefulSetReplicas(this.flags.namespace, this.flags.database);
+      if (replicas === undefined) throw new Error(`StatefulSet ${this.flags.database} not found`);
+      if (replicas !== this.replicas) this.log.info('members', { replicas });
+      this.replicas = replicas;
+      this.replicasAt = monotonic();
+      this.warned.delete('replicas');
+    } catch (error) {
+      this.metrics.apiErrors.inc({ operation: 'get-statefulset' });
+      this.warnOnce('replicas', 'cannot read the StatefulSet\'s replicas', (error as Error).message);
+    }
+  }
+
+  private async readStatus(): Promise<WsrepStatus | undefined> {
+    const { mysql } = this.flags;
+    let connection: MysqlConnection | undefined;
+    try {
+      connection = await MysqlConnection.connect({ host: mysql.host, port: mysql.port, user: mysql.user, password: mysql.password, ca: this.material.current().ca, timeoutMs: 3000 });
+      const rows = await connection.query("SHOW GLOBAL STATUS LIKE 'wsrep%'");
+      const v = new Map(rows.map((r) => [r[0] ?? '', r[1] ?? '']));
+      if (!v.has('wsrep_cluster_status')) return undefined;
+      const status: WsrepStatus = {
+        clusterStatus: v.get('wsrep_cluster_status')!,
+        localState: v.get('wsrep_local_state_comment') ?? '',
+        clusterSize: Number(v.get('wsrep_cluster_size') ?? 0),
+        clusterStateUuid: v.get('wsrep_cluster_state_uuid') ?? '',
+      };
+      const committed = Number(v.get('wsrep_last_committed'));
+      if (Number.isInteger(committed)) status.lastCommitted = committed;
+      this.warned.delete('mysql');
+      return status;
+    } catch (error) {
+      if (this.member.stage === 'running') {
+        this.metrics.mysqlErrors.inc();
+        this.warnOnce('mysql', 'mysqld does not answer', (error as Error).message);
+      }
+      return undefined;
+    } finally {
+      connection?.close();
+    }
+  }
+
+  private async readDecision(): Promise<GaleraDecision | undefined> {
+    try {
+      const data = await this.kube.configMapData(this.flags.namespace, galeraDecisionsName(this.flags.database));
+      this.warned.delete('decision');
+      if (!data?.decision) return undefined;
+      const parsed = parseDecision(data.decision);
+      if (!parsed.ok) {
+        this.warnOnce('decision-parse', 'the leader\'s decision is unreadable; ignored', parsed.error);
+        return undefined;
+      }
+      return parsed.value;
+    } catch (error) {
+      this.metrics.apiErrors.inc({ operation: 'get-configmap' });
+      this.warnOnce('decision', 'cannot read the leader\'s decisions', (error as Error).message);
+      return undefined;
+    }
+  }
+
+  async tick(): Promise<void> {
+    const now = monotonic();
+    await this.refreshReplicas();
+    const observed = this.files.observe();
+    const stage = this.member.stage;
+    const expectsMysql = stage === undefined || stage === 'starting' || stage === 'running';
+    this.status = expectsMysql ? await this.readStatus() : undefined;
+    if (this.status) this.statusAt = monotonic();
+    const peers: MemberFacts[] = [];
+    let decision: GaleraDecision | undefined;
+    if (this.member.wantsPeers()) {
+      const answers = await this.peers.askAll(this.peerAddresses());
+      for (const a of answers) {
+        if ('facts' in a) peers.push(a.facts);
+        else {
+          this.metrics.peerErrors.inc({ member: a.member });
+          this.log.debug('peer did not answer', { peer: a.member, error: a.error });
+        }
+      }
+      decision = await this.readDecision();
+    }
+    if (this.stopping) return;
+    // peer-list needs the member count: no new round until it is known.
+    const startsRound = stage === undefined || stage === 'new' || stage === 'backoff';
+    if (startsRound && this.replicas === undefined) return;
+
+    const actions = this.member.step({ ...observed, now, peers, decision, mysql: this.status });
+    for (const action of actions) this.perform(action);
+
+    const facts = this.member.facts({ dataDir: observed.dataDir, grastate: observed.grastate, mysql: this.status });
+    this.facts = facts;
+    if (this.member.exits > this.lastExits) {
+      this.metrics.mysqldExits.inc({}, this.member.exits - this.lastExits);
+      this.lastExits = this.member.exits;
+    }
+    if (facts && facts.stage !== this.lastStage) {
+      this.log.info(`stage ${facts.stage}`, { facts });
+      this.lastStage = facts.stage;
+    }
+    if (facts) await this.publish(facts);
+  }
+
+  private perform(action: Action): void {
+    if (this.stopping) return;
+    const hosts = Array.from({ length: this.replicas ?? 0 }, (_, i) => peerDNS(this.flags.database, this.flags.namespace, i));
+    this.files.perform(action, hosts);
+    if (action.kind === 'write-pre-run') {
+      this.metrics.rounds.inc();
+      this.metrics.scripts.inc({ script: action.script });
+      this.log.info('round started', { round: this.member.roundId, preRun: action.script, peerList: hosts });
+    } else if (action.kind === 'write-run-on-present') {
+      this.metrics.scripts.inc({ script: action.script });
+      if (action.script !== 'join-cluster.sh') this.metrics.bootstraps.inc({ script: action.script });
+      this.log.info(`wrote run-on-present: ${action.script}`, { round: this.member.roundId, why: action.why });
+    }
+  }
+
+  private async publish(facts: MemberFacts): Promise<void> {
+    const text = annotationText(facts);
+    if (text === this.published) return;
+    try {
+      await this.kube.patchPodAnnotation(this.flags.namespace, this.flags.pod, MEMBER_FACTS_ANNOTATION, text);
+      this.published = text;
+      this.warned.delete('publish');
+    } catch (error) {
+      this.metrics.apiErrors.inc({ operation: 'patch-pod' });
+      this.warnOnce('publish', 'cannot publish the member facts on the Pod', (error as Error).message);
+    }
+  }
+}
