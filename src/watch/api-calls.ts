@@ -29,6 +29,13 @@ export const API_CALLS = {
   // list/watch). `patch` could change more: examples/watcher's admission policy refuses anything else.
   getStatefulSet: { group: 'apps', resource: 'statefulsets', verb: 'get', scope: 'watched' },
   patchStatefulSet: { group: 'apps', resource: 'statefulsets', verb: 'patch', scope: 'watched' },
+  // Galera decisions: the leader reads `<db>-pxc-tls-galera` and `<db>-pxc-tls-force-bootstrap` by
+  // name, creates the first and replaces it with a resourceVersion precondition. RBAC cannot narrow
+  // these to names made at runtime: examples/watcher's admission policy lets the watcher write no
+  // ConfigMap but one named `*-pxc-tls-galera` carrying the label pxc-tls.dev/galera-decisions.
+  getConfigMap: { group: '', resource: 'configmaps', verb: 'get', scope: 'watched' },
+  createConfigMap: { group: '', resource: 'configmaps', verb: 'create', scope: 'watched' },
+  updateConfigMap: { group: '', resource: 'configmaps', verb: 'update', scope: 'watched' },
   getLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'get', scope: 'lease' },
   createLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', scope: 'lease' },
   updateLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', scope: 'lease' },

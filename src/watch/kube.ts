@@ -15,6 +15,7 @@ import { ConflictError, type LeaseRecord, type LeaseSnapshot, type LeaseStore } 
 import { FIELD_MANAGER } from './record';
 import { trimCertificate, trimPod, trimSecret } from './trim';
 import type { StatefulSetObject } from './types';
+import type { GaleraWriter } from './galera';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -43,6 +44,7 @@ function trimmingWatch(watch: Watch, trim: (obj: any) => unknown): Watch {
 }
 
 export interface Kube {
+  galeraWriter: GaleraWriter;
   /** The API server URL (for logs). */
   server: string;
   /** The namespace of the in-cluster service account, if any. */
@@ -176,7 +178,7 @@ export function connect(kubeconfig: string | undefined): Kube {
     getStatefulSet: async (namespace, name) => {
       try {
         const sts = await call(API_CALLS.getStatefulSet, conn, { method: 'GET', path: statefulSetPath(namespace, name) });
-        return { metadata: sts.metadata } as StatefulSetObject;
+        return { metadata: sts.metadata, spec: { replicas: sts.spec?.replicas } } as StatefulSetObject;
       } catch (error) {
         if ((error as HttpError).statusCode === 404) return undefined;
         throw error;
@@ -186,8 +188,27 @@ export function connect(kubeconfig: string | undefined): Kube {
       call(API_CALLS.patchStatefulSet, conn, { method: 'PATCH', path: statefulSetPath(namespace, name), query: { fieldManager: FIELD_MANAGER }, body, contentType: MERGE_PATCH }).then(() => undefined),
   };
 
+  const configMapPath = (namespace: string, name?: string) => `/api/v1/namespaces/${enc(namespace)}/configmaps${name ? `/${enc(name)}` : ''}`;
+  const galeraWriter: GaleraWriter = {
+    getStatefulSet: writer.getStatefulSet,
+    createEvent: writer.createEvent,
+    getConfigMap: async (namespace, name) => {
+      try {
+        return await call(API_CALLS.getConfigMap, conn, { method: 'GET', path: configMapPath(namespace, name) });
+      } catch (error) {
+        if ((error as HttpError).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+    createConfigMap: (namespace, object) =>
+      call(API_CALLS.createConfigMap, conn, { method: 'POST', path: configMapPath(namespace), query: { fieldManager: FIELD_MANAGER }, body: object }).then(() => undefined),
+    replaceConfigMap: (namespace, object) =>
+      call(API_CALLS.updateConfigMap, conn, { method: 'PUT', path: configMapPath(namespace, object.metadata.name), query: { fieldManager: FIELD_MANAGER }, body: object }).then(() => undefined),
+  };
+
   return {
     server,
+    galeraWriter,
     ownNamespace: () => {
       try {
         return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || undefined;

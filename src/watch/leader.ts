@@ -98,6 +98,14 @@ export class LeaderElector {
     return this.leading && this.clocks.monotonic() - this.lastRenew < this.config.renewDeadlineMs;
   }
 
+  /**
+   * The term of our leadership: the Lease's leaseTransitions in the record we hold (it grows each
+   * time the holder changes). Decisions carry it, so a stale leader's later write is recognised.
+   */
+  term(): number {
+    return this.observed?.holderIdentity === this.config.identity ? this.observed.leaseTransitions : -1;
+  }
+
   /** The holder we last saw (for logs and metrics). */
   observedHolder(): string | undefined {
     return this.observed?.holderIdentity || undefined;

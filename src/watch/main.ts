@@ -15,6 +15,8 @@ import { JITTER_FACTOR, LeaderElector } from './leader';
 import { createLogger, type Logger } from './log';
 import { watcherMetrics } from './metrics';
 import { KeyedQueue } from './queue';
+import { GaleraController } from './galera';
+import { galeraMetrics } from './galera-metrics';
 import { createProbeServer, listen } from './server';
 
 /** Databases reconciled at once: on becoming leader over 1,000 databases every one is due, and
@@ -73,6 +75,7 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
 
   let leader: LeaderElector | undefined;
   let controller: Controller | undefined;
+  let galera: GaleraController | undefined;
   let shuttingDown = false;
   const metrics = watcherMetrics({
     gatedPods: () => controller?.gatedPods() ?? 0,
@@ -80,6 +83,7 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     leader: () => leader?.isLeader() ?? false,
     memory: () => process.memoryUsage(),
   });
+  const galeraCounters = galeraMetrics(metrics.registry, () => galera?.phaseCounts() ?? new Map());
 
   // ---- informers -------------------------------------------------------------------------------
   const all: SupervisedInformer<any>[] = [];
@@ -133,7 +137,10 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     (leading) => {
       metrics.leaderTransitions.inc();
       log.info(leading ? 'became leader' : 'stopped leading', { identity });
-      if (leading) controller?.enqueueAll();
+      if (leading) {
+        controller?.enqueueAll();
+        galera?.enqueueAll();
+      }
     },
   );
   const elector = leader;
@@ -151,12 +158,37 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     eventSuffix: () => `${Date.now().toString(16)}${randomBytes(2).toString('hex')}`,
   }, (key) => queue.enqueue(key));
   const ctl = controller;
+  // Galera decisions: their own queue, so a slow certificate reconcile never delays a bootstrap order.
+  const galeraQueue: KeyedQueue = new KeyedQueue(
+    (key) => galera!.reconcile(key),
+    (key, error, retryInMs) => log.warn('galera reconcile failed; retrying', { database: key, retryInMs, error }),
+    undefined,
+    undefined,
+    RECONCILES_AT_ONCE,
+  );
+  galera = new GaleraController({
+    pods: (ns) => pods.list(ns),
+    writer: kube.galeraWriter,
+    isLeader: () => elector.isLeader() && !shuttingDown,
+    synced: () => all.every((i) => i.synced),
+    leadership: () => ({ identity, term: elector.term() }),
+    metrics: galeraCounters,
+    log: log.with({ part: 'galera' }),
+    now: () => new Date(),
+    eventSuffix: () => `${Date.now().toString(16)}${randomBytes(2).toString('hex')}`,
+  }, (key) => galeraQueue.enqueue(key));
+  const gal = galera;
   onEvent = (resource, verb, obj) => {
-    if (resource === 'pods') ctl.onPod(verb, obj as PodObject);
-    else if (resource === 'secrets') ctl.onSecretName((obj as SecretObject).metadata.namespace, (obj as SecretObject).metadata.name);
+    if (resource === 'pods') {
+      ctl.onPod(verb, obj as PodObject);
+      gal.onPod(verb, obj as PodObject);
+    } else if (resource === 'secrets') ctl.onSecretName((obj as SecretObject).metadata.namespace, (obj as SecretObject).metadata.name);
     else ctl.onSecretName((obj as CertificateObject).metadata.namespace, (obj as CertificateObject).spec?.secretName);
   };
-  onSynced = () => ctl.enqueueAll();
+  onSynced = () => {
+    ctl.enqueueAll();
+    gal.enqueueAll();
+  };
 
   // ---- HTTP ------------------------------------------------------------------------------------
   const server = createProbeServer({
@@ -192,6 +224,7 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
   clearTimeout(electionTimer);
   await Promise.all(all.map((i) => i.stop()));
   await queue.stop();
+  await galeraQueue.stop();
   const released = await elector.release();
   log.info(released ? 'released the leader Lease' : 'no Lease to release', { identity });
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));

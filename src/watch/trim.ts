@@ -9,6 +9,7 @@
 import { CERTIFICATE_NAME_ANNOTATION } from '../tls/checks';
 import { CA_CRT, REQUIRED_KEYS } from '../tls/pem';
 import type { CertificateObject, Condition, Meta, PodObject, SecretObject } from './types';
+import { MEMBER_FACTS_ANNOTATION } from '../model/project';
 
 /** Copies the keys of `from` that are set, in `keys` order. */
 function pick<T extends object, K extends keyof T>(from: T | undefined, keys: readonly K[]): Pick<T, K> | undefined {
@@ -41,7 +42,8 @@ function trimConditions(conditions: Condition[] | undefined): Condition[] | unde
 
 export function trimPod(pod: PodObject): PodObject {
   const spec = pod.spec;
-  const out: PodObject = { metadata: trimMeta(pod.metadata) };
+  // The member facts its agent reports: what the Galera decider reads.
+  const out: PodObject = { metadata: trimMeta(pod.metadata, [MEMBER_FACTS_ANNOTATION]) };
   if (spec) {
     out.spec = {
       ...pick(spec, ['hostname', 'subdomain', 'nodeName'] as const),

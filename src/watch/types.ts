@@ -23,9 +23,10 @@ export interface PodObject {
   status?: { conditions?: Condition[]; phase?: string };
 }
 
-/** A StatefulSet as the watcher reads it (one GET by name): its metadata only. */
+/** A StatefulSet as the watcher reads it (one GET by name): its metadata and replicas. */
 export interface StatefulSetObject {
   metadata: Meta;
+  spec?: { replicas?: number };
 }
 
 /** `namespace/name` of a database: its pods' `app.kubernetes.io/instance` label in their namespace. */
