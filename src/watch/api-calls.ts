@@ -21,6 +21,10 @@ export const API_CALLS = {
   // needs no `get` (RBAC cannot restrict by label; the selector keeps the cache small).
   listSecrets: { group: '', resource: 'secrets', verb: 'list', scope: 'watched' },
   watchSecrets: { group: '', resource: 'secrets', verb: 'watch', scope: 'watched' },
+  // The credentials the pods take from Secrets (auth, monitor, replication), read by name only while
+  // pods are gated and their certificates verified: present and non-empty, values never kept.
+  // (`list` already reaches every Secret of the namespace: RBAC cannot narrow by label.)
+  getSecret: { group: '', resource: 'secrets', verb: 'get', scope: 'watched' },
   listCertificates: { group: 'cert-manager.io', resource: 'certificates', verb: 'list', scope: 'watched' },
   watchCertificates: { group: 'cert-manager.io', resource: 'certificates', verb: 'watch', scope: 'watched' },
   createEvent: { group: '', resource: 'events', verb: 'create', scope: 'watched' },

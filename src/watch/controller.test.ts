@@ -416,3 +416,31 @@ describe('the verdict annotation on the StatefulSet: written only when it is mis
     expect(ops(api)).toEqual([]);
   });
 });
+
+describe('the credentials the pods take from Secrets gate them too', () => {
+  const withMonitorEnv = (p: PodObject): PodObject => {
+    p.spec!.containers = [{ name: 'perconaxtradb', env: [
+      { name: 'MONITOR_USERNAME', valueFrom: { secretKeyRef: { name: 'valid-monitor', key: 'username' } } },
+      { name: 'MONITOR_PASSWORD', valueFrom: { secretKeyRef: { name: 'valid-monitor', key: 'password' } } },
+    ] }];
+    return p;
+  };
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+  test('verified certificates but a missing, then empty, monitor Secret keep the pods gated (CredentialsMissing); filled, they go', async () => {
+    const api = new FakeApi();
+    database(api, 'valid', 'valid');
+    for (let i = 0; i < 3; i++) withMonitorEnv(api.pods.get(`${NS}/valid-${i}`)!);
+    const { c } = controller(api);
+    await c.reconcile(`${NS}/valid`);
+    expect(gates(api, 'valid', 0)).toEqual([SCHEDULING_GATE]);
+    expect(condition(api.pods.get(`${NS}/valid-0`)!)).toMatchObject({ status: 'False', reason: 'CredentialsMissing', message: expect.stringMatching(/^Secret demo\/valid-monitor does not exist; the pods take password from it \(MONITOR_PASSWORD\)$/) });
+    api.put({ metadata: { name: 'valid-monitor', namespace: NS }, type: 'kubernetes.io/basic-auth', data: { username: '', password: b64('pw') } });
+    await c.reconcile(`${NS}/valid`);
+    expect(gates(api, 'valid', 1)).toEqual([SCHEDULING_GATE]);
+    expect(condition(api.pods.get(`${NS}/valid-1`)!)!.message).toMatch(/has an empty username \(MONITOR_USERNAME\)/);
+    api.put({ metadata: { name: 'valid-monitor', namespace: NS }, type: 'kubernetes.io/basic-auth', data: { username: b64('monitor'), password: b64('pw') } });
+    await c.reconcile(`${NS}/valid`);
+    expect([0, 1, 2].map((i) => gates(api, 'valid', i))).toEqual([[], [], []]);
+  });
+});

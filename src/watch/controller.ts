@@ -17,6 +17,7 @@ import { databaseOf, databaseRequirements, isGated } from './requirements';
 import { databaseKey, splitKey, type CertificateObject, type DatabaseKey, type OwnerReference, type PodObject, type SecretObject, type StatefulSetObject } from './types';
 import { databaseVerdict, type DatabaseVerdict } from '../tls/verdict';
 import type { WorkResult } from './queue';
+import { CREDENTIALS_MISSING, credentialNeeds, credentialsProblem } from './credentials';
 
 /** Reads from the informer caches. */
 export interface Caches {
@@ -34,6 +35,8 @@ export interface Writer {
   getStatefulSet(namespace: string, name: string): Promise<StatefulSetObject | undefined>;
   /** A JSON merge patch of the verdict annotation (field manager `pxc-tls-watch`). */
   patchStatefulSet(namespace: string, name: string, patch: VerdictAnnotationPatch): Promise<void>;
+  /** A Secret's keys → whether each value is non-empty (never the values); undefined when it does not exist. */
+  secretKeys(namespace: string, name: string): Promise<Record<string, boolean> | undefined>;
 }
 
 /** A verdict annotation to check on (and write to, when it differs) the database's StatefulSets. */
@@ -145,10 +148,10 @@ export class Controller {
     const now = deps.now();
     const requirements = databaseRequirements(pods, name, deps.clusterDomain);
     const certificates = deps.caches.certificates(namespace);
-    const verdict = databaseVerdict(namespace, requirements, {
+    const verdict = await this.withCredentials(namespace, pods, databaseVerdict(namespace, requirements, {
       secret: (ns, secretName) => deps.caches.secret(ns, secretName),
       certificatesFor: (_ns, secretName) => certificates.filter((c) => c.spec?.secretName === secretName),
-    }, now);
+    }, now));
     deps.metrics.verdicts.inc({ reason: verdict.reason });
     const previous = this.verdicts.get(key);
     this.verdicts.set(key, verdict.reason);
@@ -172,6 +175,27 @@ export class Controller {
     await this.annotate(key, log);
     if (!verdict.verified) return { recheckAfterMs: verdict.reason === NOT_YET_VALID ? 2000 : deps.recheckMs ?? 30_000 };
     return;
+  }
+
+  /**
+   * Verified certificates release the pods only once the credentials they take from Secrets are
+   * there too (credentials.ts): read by name, only for gated pods whose certificates passed.
+   */
+  private async withCredentials(namespace: string, pods: PodObject[], verdict: DatabaseVerdict): Promise<DatabaseVerdict> {
+    if (!verdict.verified || !pods.some((p) => isGated(p))) return verdict;
+    const needs = credentialNeeds(pods);
+    const names = [...new Set(needs.map((n) => n.secretName))];
+    const keys = new Map<string, Record<string, boolean> | undefined>();
+    await Promise.all(names.map(async (name) => {
+      try {
+        keys.set(name, await this.deps.writer.secretKeys(namespace, name));
+      } catch (error) {
+        this.deps.metrics.apiErrors.inc({ operation: 'get-secret' });
+        throw error;
+      }
+    }));
+    const problem = credentialsProblem(namespace, needs, (name) => keys.get(name));
+    return problem ? { ...verdict, verified: false, reason: CREDENTIALS_MISSING, message: problem } : verdict;
   }
 
   private async ungate(pod: PodObject, log: Logger): Promise<boolean> {

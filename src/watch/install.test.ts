@@ -30,7 +30,7 @@ function needed(scope: 'watched' | 'lease'): string[] {
 }
 
 describe('examples/watcher RBAC is exactly what the code calls', () => {
-  test('the namespaced Role grants every call in the watched namespace, and nothing else (no wildcard, no secrets get)', () => {
+  test('the namespaced Role grants every call in the watched namespace, and nothing else (no wildcard)', () => {
     const role = one(namespaced, 'Role', 'pxc-tls-watch');
     expect(grants(role.rules)).toEqual(needed('watched'));
     expect(JSON.stringify(role.rules)).not.toContain('*');

@@ -184,6 +184,16 @@ export function connect(kubeconfig: string | undefined): Kube {
         throw error;
       }
     },
+    secretKeys: async (namespace, name) => {
+      try {
+        const secret = await call(API_CALLS.getSecret, conn, { method: 'GET', path: `/api/v1/namespaces/${enc(namespace)}/secrets/${enc(name)}` });
+        // Only which keys hold something: the values are dropped here.
+        return Object.fromEntries(Object.entries((secret?.data ?? {}) as Record<string, string>).map(([k, v]) => [k, typeof v === 'string' && v.length > 0]));
+      } catch (error) {
+        if ((error as HttpError).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
     patchStatefulSet: (namespace, name, body) =>
       call(API_CALLS.patchStatefulSet, conn, { method: 'PATCH', path: statefulSetPath(namespace, name), query: { fieldManager: FIELD_MANAGER }, body, contentType: MERGE_PATCH }).then(() => undefined),
   };

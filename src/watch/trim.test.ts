@@ -45,6 +45,15 @@ describe('trimPod', () => {
     expect(trimmed.metadata).toMatchObject({ name: 'db-0', namespace: NS, uid: served.metadata.uid, resourceVersion: '1' });
   });
 
+  it('keeps, of the containers, only the env taken from Secrets\' keys (the credentials the gate waits for)', () => {
+    const p = servedPod() as any;
+    p.spec.containers[0].env.push({ name: 'MONITOR_USERNAME', valueFrom: { secretKeyRef: { name: 'db-monitor', key: 'username' } } });
+    p.spec.initContainers = [{ name: 'px-init', image: 'x', env: [{ name: 'A', value: 'b' }] }];
+    expect(trimPod(p).spec).toMatchObject({ containers: [{ name: 'perconaxtradb', env: [{ name: 'MONITOR_USERNAME', valueFrom: { secretKeyRef: { name: 'db-monitor', key: 'username' } } }] }] });
+    expect(trimPod(p).spec!.initContainers).toBeUndefined();
+    expect(JSON.stringify(trimPod(p))).not.toContain('image');
+  });
+
   it('leaves its input alone', () => {
     const before = JSON.stringify(servedPod());
     trimPod(served);

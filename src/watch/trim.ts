@@ -8,7 +8,7 @@
  */
 import { CERTIFICATE_NAME_ANNOTATION } from '../tls/checks';
 import { CA_CRT, REQUIRED_KEYS } from '../tls/pem';
-import type { CertificateObject, Condition, Meta, PodObject, SecretObject } from './types';
+import type { CertificateObject, Condition, Meta, PodObject, SecretEnv, SecretObject } from './types';
 import { MEMBER_FACTS_ANNOTATION } from '../model/project';
 
 /** Copies the keys of `from` that are set, in `keys` order. */
@@ -40,6 +40,15 @@ function trimConditions(conditions: Condition[] | undefined): Condition[] | unde
   return Array.isArray(conditions) ? conditions.map((c) => pick(c, ['type', 'status', 'reason', 'message', 'observedGeneration', 'lastTransitionTime'] as const)!) : undefined;
 }
 
+/** The containers that take env from Secrets' keys, with only those entries; nothing when none does. */
+function secretEnvOf<K extends 'containers' | 'initContainers'>(field: K, containers: { name: string; env?: SecretEnv[] }[] | undefined): Partial<Record<K, { name: string; env: SecretEnv[] }[]>> {
+  const kept = (containers ?? []).flatMap((c) => {
+    const env = (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => ({ name: e.name, valueFrom: { secretKeyRef: pick(e.valueFrom!.secretKeyRef!, ['name', 'key', 'optional'] as const)! } }));
+    return env.length ? [{ name: c.name, env }] : [];
+  });
+  return kept.length ? ({ [field]: kept } as Partial<Record<K, { name: string; env: SecretEnv[] }[]>>) : {};
+}
+
 export function trimPod(pod: PodObject): PodObject {
   const spec = pod.spec;
   // The member facts its agent reports: what the Galera decider reads.
@@ -48,6 +57,9 @@ export function trimPod(pod: PodObject): PodObject {
     out.spec = {
       ...pick(spec, ['hostname', 'subdomain', 'nodeName'] as const),
       ...(spec.schedulingGates ? { schedulingGates: spec.schedulingGates.map((g) => ({ name: g.name })) } : {}),
+      // Only env from Secrets' keys: the credentials the gate also waits for (credentials.ts).
+      ...secretEnvOf('containers', spec.containers),
+      ...secretEnvOf('initContainers', spec.initContainers),
       // Only Secret volumes: the certificate Secrets are among them; the rest the watcher never reads.
       ...(spec.volumes ? { volumes: spec.volumes.filter((v) => v.secret).map((v) => ({ name: v.name, secret: { secretName: v.secret?.secretName } })) } : {}),
     };

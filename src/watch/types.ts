@@ -11,11 +11,20 @@ export interface Volume {
   secret?: { secretName?: string };
 }
 
+/** A container's environment variable from a Secret's key (the only env the watcher reads). */
+export interface SecretEnv {
+  name: string;
+  valueFrom?: { secretKeyRef?: { name?: string; key?: string; optional?: boolean } };
+}
+
 export interface PodObject {
   metadata: Meta;
   spec?: {
     schedulingGates?: { name: string }[];
     volumes?: Volume[];
+    /** Trimmed to the env that comes from Secrets (credentials.ts). */
+    containers?: { name: string; env?: SecretEnv[] }[];
+    initContainers?: { name: string; env?: SecretEnv[] }[];
     hostname?: string;
     subdomain?: string;
     nodeName?: string;

@@ -120,6 +120,10 @@ export class FakeApi {
         const sts = this.statefulSets.get(`${namespace}/${name}`);
         return sts && structuredClone(sts);
       },
+      secretKeys: async (namespace, name) => {
+        const secret = this.secrets.get(`${namespace}/${name}`);
+        return secret ? Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, v.length > 0])) : undefined;
+      },
       // A JSON merge patch, as the API server applies it: the UID must match (it is immutable).
       patchStatefulSet: async (namespace, name, patch: VerdictAnnotationPatch) => {
         this.calls.push({ op: 'patchStatefulSet', namespace, name, body: patch });
