@@ -20,6 +20,7 @@ import {
 import { certificateName, defaultSecretName, DEFAULT_SERVER_IP_ADDRESSES, defaultServerDNSNames, primaryServiceDNS } from '../model/names';
 import { RenderOptions } from '../model/options';
 import { CertificateSpec, PerconaXtraDB, TypedObjectRef, X509Subject } from '../model/perconaxtradb';
+import { KeyUsage, PrivateKeyEncoding } from '../model/kubedb';
 
 export interface IssuerRef {
   name: string;
@@ -43,8 +44,8 @@ export interface ResolvedCertificate {
   ipAddresses: string[];
   uris: string[];
   emailAddresses: string[];
-  usages: string[];
-  privateKeyEncoding?: string;
+  usages: KeyUsage[];
+  privateKeyEncoding?: PrivateKeyEncoding;
 }
 
 export interface DatabaseModel {
