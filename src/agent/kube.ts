@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { AGENT_API_CALLS, type AgentApiCall } from './api-calls';
+import { AGENT_API_CALLS, type AgentApiCall } from '../model/agent-api';
 
 export const IN_CLUSTER = {
   tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',

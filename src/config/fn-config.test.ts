@@ -49,3 +49,11 @@ describe('parseFnConfig', () => {
     expect(parsed.results.map((r) => r.field?.path)).toEqual(['clusterDomain']);
   });
 });
+
+describe('the kustomize generator form: the agent\'s image from the database\'s annotation', () => {
+  const db = (annotations?: Record<string, string>) => ({ apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', metadata: { name: 'db', ...(annotations ? { annotations } : {}) }, spec: {} });
+  test('sets images.agent', () => expect(parseFnConfig(db({ 'pxc-tls.dev/agent-image': 'registry.example.com/pxc-tls:1' })).config.images).toEqual({ agent: 'registry.example.com/pxc-tls:1' }));
+  test('a bad value is located at the annotation', () => expect(parseFnConfig(db({ 'pxc-tls.dev/agent-image': 'not an image' })).results).toEqual([
+    expect.objectContaining({ severity: 'error', field: { path: 'metadata.annotations.pxc-tls.dev/agent-image' } }),
+  ]));
+});

@@ -4,7 +4,8 @@
  *   - a ConfigMap whose string data uses the dotted option names (`clusterDomain`, `images.db`, …);
  *   - a typed `PxcTlsConfig` of group fn.pxc-tls.dev with the options under `spec`;
  *   - a PerconaXtraDB: the kustomize generator form, where the database is its own generator
- *     config (kustomize passes it as functionConfig and as the only item); defaults apply.
+ *     config (kustomize passes it as functionConfig and as the only item); defaults apply, but
+ *     for the agent's image, which its annotation pxc-tls.dev/agent-image gives.
  * Parsing runs schema check → parse → defaults, and collects every problem instead of stopping.
  */
 import { Result } from '../krm/results';
@@ -14,6 +15,8 @@ import { isPerconaXtraDB } from '../model/perconaxtradb';
 import { DEFAULT_RENDER_OPTIONS, ImageOverrides, Mode, MODES, RenderOptions } from '../model/options';
 
 export const CONFIG_API_VERSION = 'fn.pxc-tls.dev/v1alpha1';
+/** On a PerconaXtraDB that is its own generator config (kustomize): the agent's image (images.agent). */
+export const AGENT_IMAGE_ANNOTATION = 'pxc-tls.dev/agent-image';
 export const CONFIG_KIND = 'PxcTlsConfig';
 
 export type FnConfig = RenderOptions;
@@ -28,6 +31,7 @@ const OPTIONS: Readonly<Record<string, OptionType>> = {
   'images.coordinator': 'image',
   'images.init': 'image',
   'images.exporter': 'image',
+  'images.agent': 'image',
   schedulingGate: 'boolean',
   argoSyncWaves: 'boolean',
   mode: 'mode',
@@ -66,7 +70,12 @@ export function parseFnConfig(functionConfig: Record<string, unknown> | undefine
     values = flatten(spec).map(([key, value]) => [`spec.${key}`, key, value]);
     if (problems.length > 0) return withDefaults(problems);
   } else if (isPerconaXtraDB(object)) {
-    return withDefaults([]);
+    // The kustomize generator form has no config of its own: the agent's image may ride on the database.
+    const agent = object.metadata?.annotations?.[AGENT_IMAGE_ANNOTATION];
+    if (agent === undefined) return withDefaults([]);
+    const config: FnConfig = { ...DEFAULT_CONFIG, images: {} };
+    const problem = setOption(config, 'images.agent', 'image', agent);
+    return problem ? withDefaults([fail(`metadata.annotations.${AGENT_IMAGE_ANNOTATION}`, problem)]) : { config, results: [] };
   } else {
     return withDefaults([fail(undefined, `unsupported functionConfig ${String(object.apiVersion)}/${String(object.kind)}; expected ${ACCEPTED_FORMS}`)]);
   }

@@ -3,7 +3,7 @@
  * the ResourceList still on stdout, the message also on stderr, and exit code 1.
  */
 import { load } from 'js-yaml';
-import { clusterIssuer, inNamespace, issuer, perconaXtraDB, resourceList, v1alpha2, withSpec, withTLS, withoutTLS } from '../test-support/fixtures';
+import { clusterIssuer, FUNCTION_CONFIG, inNamespace, issuer, perconaXtraDB, resourceList, v1alpha2, withAgentImage, withSpec, withTLS, withoutTLS } from '../test-support/fixtures';
 import { runFunction } from './run';
 
 interface Expected {
@@ -65,12 +65,13 @@ const CASES: Case[] = [
   { name: 'unknown field in a typed config', items: [issuer(), perconaXtraDB()], config: { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'cfg' }, spec: { images: { proxy: 'x' } } }, expected: [error('spec.images.proxy', 'cfg', 'PxcTlsConfig')] },
   { name: 'bad boolean in a ConfigMap config', items: [issuer(), perconaXtraDB()], config: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { schedulingGate: 'yes' } }, expected: [error('data.schedulingGate', 'function-input', 'ConfigMap')] },
   { name: 'bad mode', items: [issuer(), perconaXtraDB()], config: { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'cfg' }, spec: { mode: 'enterprise' } }, expected: [error('spec.mode', 'cfg', 'PxcTlsConfig')] },
+  { name: '5.7.44 in standalone mode (end of life; no TLS reload; the init grants are 8.0\'s)', items: [issuer(), perconaXtraDB('sample-pxc', withSpec({ version: '5.7.44' }))], expected: [error('spec.version')] },
   { name: 'config of an unsupported kind', items: [issuer(), perconaXtraDB()], config: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } }, expected: [error(undefined, 'web', 'Deployment')] },
 ];
 
 describe('bad inputs give located error results, the list on stdout, stderr lines and exit 1', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, testCase) => {
-    const input = resourceList(testCase.items, testCase.config);
+    const input = resourceList(testCase.items, withAgentImage(testCase.config));
     const run = runFunction(input);
     expect(run.exitCode).toBe(1);
     const output = load(run.stdout) as { kind: string; items: unknown[]; results: Array<{ severity: string; resourceRef?: { kind: string; name: string }; field?: { path: string } }> };
@@ -95,12 +96,33 @@ describe('bad inputs give located error results, the list on stdout, stderr line
   });
 });
 
+describe('standalone mode without the agent\'s image', () => {
+  it.each([
+    ['no function config', undefined],
+    ['a ConfigMap without images.agent', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { clusterDomain: 'cluster.local' } }],
+  ])('%s: an error on each database naming the option, nothing rendered, nothing lost', (_name, config) => {
+    const items = [issuer(), perconaXtraDB()];
+    const run = runFunction(resourceList(items, config));
+    expect(run.exitCode).toBe(1);
+    const output = load(run.stdout) as { items: Array<{ kind: string }>; results: Array<{ severity: string; message: string; resourceRef?: { kind: string } }> };
+    expect(output.items.map((i) => i.kind)).toEqual(['Issuer', 'PerconaXtraDB']);
+    const errors = output.results.filter((r) => r.severity === 'error');
+    expect(errors).toEqual([expect.objectContaining({ resourceRef: expect.objectContaining({ kind: 'PerconaXtraDB' }), message: expect.stringContaining('set images.agent in the function config') })]);
+    expect(run.stderr).toMatch(/\[error\] kubedb.com\/v1\/PerconaXtraDB\/demo\/sample-pxc.*images\.agent/);
+  });
+
+  it('kubedb mode needs no agent', () => {
+    const run = runFunction(resourceList([issuer(), perconaXtraDB()], { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { mode: 'kubedb' } }));
+    expect(run.exitCode).toBe(0);
+  });
+});
+
 describe('an Issuer or ClusterIssuer missing from the list is only a warning', () => {
   it.each([
     ['Issuer', perconaXtraDB(), 'spec.tls.issuerRef.name'],
     ['ClusterIssuer', perconaXtraDB('sample-pxc', withTLS({ issuerRef: { apiGroup: 'cert-manager.io', kind: 'ClusterIssuer', name: 'ca' } })), 'spec.tls.issuerRef.name'],
   ])('%s', (_kind, db, path) => {
-    const run = runFunction(resourceList([db]));
+    const run = runFunction(resourceList([db], FUNCTION_CONFIG));
     expect(run.exitCode).toBe(0);
     const output = load(run.stdout) as { results: Array<{ severity: string; field?: { path: string } }> };
     expect(output.results.filter((r) => r.severity === 'warning').map((r) => r.field?.path)).toEqual([path]);
@@ -109,7 +131,7 @@ describe('an Issuer or ClusterIssuer missing from the list is only a warning', (
 
   it('is no warning when the ClusterIssuer is in the list', () => {
     const db = perconaXtraDB('sample-pxc', withTLS({ issuerRef: { kind: 'ClusterIssuer', name: 'px-cluster-issuer' } }));
-    const run = runFunction(resourceList([clusterIssuer(), db]));
+    const run = runFunction(resourceList([clusterIssuer(), db], FUNCTION_CONFIG));
     expect(run.exitCode).toBe(0);
     expect(run.stderr).toBe('');
   });
@@ -117,10 +139,10 @@ describe('an Issuer or ClusterIssuer missing from the list is only a warning', (
 
 describe('an alias in a database to an anchor in another item', () => {
   it('renders normally', () => {
-    const input = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: cert-manager.io/v1\n  kind: Issuer\n  metadata:\n    name: px-issuer\n    namespace: demo\n  spec:\n    ca: &ca\n      secretName: px-ca\n- apiVersion: kubedb.com/v1\n  kind: PerconaXtraDB\n  metadata:\n    name: db\n    namespace: demo\n  spec:\n    version: "8.4.3"\n    storage: {resources: {requests: {storage: 1Gi}}}\n    extra: *ca\n    tls:\n      issuerRef: {kind: Issuer, name: px-issuer}\n';
+    const input = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: cert-manager.io/v1\n  kind: Issuer\n  metadata:\n    name: px-issuer\n    namespace: demo\n  spec:\n    ca: &ca\n      secretName: px-ca\n- apiVersion: kubedb.com/v1\n  kind: PerconaXtraDB\n  metadata:\n    name: db\n    namespace: demo\n  spec:\n    version: "8.4.3"\n    storage: {resources: {requests: {storage: 1Gi}}}\n    extra: *ca\n    tls:\n      issuerRef: {kind: Issuer, name: px-issuer}\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: function-input\n  data:\n    images.agent: registry.example.com/platform/pxc-tls:0.1.0\n';
     const run = runFunction(input);
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
-    expect((load(run.stdout) as { items: unknown[] }).items).toHaveLength(14);
+    expect((load(run.stdout) as { items: unknown[] }).items).toHaveLength(15);
   });
 });

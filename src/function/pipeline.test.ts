@@ -1,7 +1,7 @@
 import { load } from 'js-yaml';
 import { runFunction } from './run';
 import { KubeObject } from '../krm/types';
-import { inNamespace, issuer, perconaXtraDB, resourceList, withoutTLS, withSpec } from '../test-support/fixtures';
+import { inNamespace, issuer, perconaXtraDB, resourceList, withAgentImage, withoutTLS, withSpec } from '../test-support/fixtures';
 
 interface Output {
   items: KubeObject[];
@@ -9,7 +9,7 @@ interface Output {
 }
 
 function run(items: unknown[], config?: unknown): Output & { stdout: string; exitCode: number } {
-  const result = runFunction(resourceList(items, config));
+  const result = runFunction(resourceList(items, withAgentImage(config)));
   return { ...(load(result.stdout) as Output), stdout: result.stdout, exitCode: result.exitCode };
 }
 
@@ -34,9 +34,10 @@ describe('renderResourceList', () => {
       'Role/sample-pxc',
       'RoleBinding/sample-pxc',
       'StatefulSet/sample-pxc',
+      'PodDisruptionBudget/sample-pxc',
     ]);
     expect(out.results).toEqual([
-      { severity: 'info', message: 'rendered 3 Secrets, 3 Certificates, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 1 StatefulSet', resourceRef: { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' } },
+      { severity: 'info', message: 'rendered 3 Secrets, 3 Certificates, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 1 StatefulSet, 1 PodDisruptionBudget', resourceRef: { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' } },
     ]);
   });
 
@@ -72,7 +73,7 @@ describe('renderResourceList', () => {
     const withoutDb = first.items.filter((i) => i.kind !== 'PerconaXtraDB');
     const out = run(withoutDb);
     expect(kinds(out.items)).toEqual(['Issuer/px-issuer']);
-    expect(out.results.filter((r) => r.message.startsWith('removed'))).toHaveLength(12);
+    expect(out.results.filter((r) => r.message.startsWith('removed'))).toHaveLength(13);
   });
 
   it('removes generated objects when the database no longer has TLS', () => {

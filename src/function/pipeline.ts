@@ -12,7 +12,7 @@ import { Problem } from '../render/problems';
 import { CERT_ALIAS_LABEL, GENERATED_FROM_ANNOTATION, INDEX_ANNOTATIONS, LOCAL_CONFIG_ANNOTATION, PATH_ANNOTATIONS } from '../model/project';
 import { renderDatabase, renderWarnings } from '../render/render';
 import { isPerconaXtraDB, PerconaXtraDB } from '../model/perconaxtradb';
-import { hasTLS, IssuerIndex, validateDatabase, validateWithoutTLS } from '../render/validate';
+import { hasTLS, IssuerIndex, standaloneProblems, validateDatabase, validateWithoutTLS } from '../render/validate';
 
 export interface PipelineResult {
   items: OutputItem[];
@@ -105,7 +105,7 @@ export function renderResourceList(items: readonly KubeObject[], options: Render
       verdicts.set(db, problems.some((p) => p.severity === 'error') ? 'failed' : 'untouched');
       continue;
     }
-    const problems = validateDatabase(db, issuers);
+    const problems = [...validateDatabase(db, issuers), ...standaloneProblems(db, options)];
     if (problems.some((p) => p.severity === 'error')) {
       results.push(...problems.map((p) => toResult(db, p)));
       verdicts.set(db, 'failed');

@@ -9,6 +9,8 @@ export interface ImageOverrides {
   coordinator?: string;
   init?: string;
   exporter?: string;
+  /** The pxc-tls image the in-pod agent runs from: no default (nobody publishes one for you); standalone mode requires it. */
+  agent?: string;
 }
 
 export interface RenderOptions {

@@ -1,13 +1,17 @@
 /**
- * The pod's containers as KubeDB runs them (MD2021/PX2021 statefulset.go), one builder per
- * container, wired for TLS: mysqld and Galera on the server certificate, the exporter on the
- * metrics-exporter certificate.
+ * The pod's containers on KubeDB's public start-up contract (kubedb-startup.md; MD2021/PX2021 and
+ * MDOP-IDX statefulset.go), one builder per container, wired for TLS: mysqld and Galera on the
+ * server certificate, the exporter on the metrics-exporter certificate, and pxc-tls's agent in
+ * the place of KubeDB's closed px-coordinator.
  */
-import type { V1Container, V1EnvVar, V1SecurityContext } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1ResourceRequirements, V1SecurityContext } from '@kubernetes/client-node';
 import { isPlainObject } from '../krm/types';
-import { CONTAINER, DB_PORT, DB_PORT_NAME, EXPORTER_CONFIG_KEY, EXPORTER_PORT_NAME, GALERA_PORTS, MOUNT, VOLUME } from '../model/kubedb';
-import { governingServiceName } from '../model/names';
+import {
+  CONTAINER, DB_COMMAND, DB_ENV, DB_PORT, DB_PORT_NAME, DB_RUN_SCRIPT, DEFAULT_RESOURCES, EXPORTER_CONFIG_KEY, EXPORTER_PORT_NAME, GALERA_PORTS, MOUNT, RESIZE_POLICY, VOLUME,
+} from '../model/kubedb';
+import { AGENT_CONTAINER, AGENT_PORT, AGENT_PORT_NAME } from '../model/project';
 import { DatabaseModel } from './resolve';
+import { defaultUnlessSet, withDefaultResources } from './resources';
 import { mergeByKey } from './user-template';
 import { certFilePath, certMountPath, dataAndScriptMounts, tlsMount } from './volumes';
 
@@ -35,26 +39,23 @@ function secretEnv(name: string, secret: string, key: string): V1EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
 }
 
-/** Env of the database and coordinator containers (MD2021/PX2021 env; PXINIT entrypoint.sh reads these). */
+/**
+ * The database container's env: what KubeDB's init image reads (PXINIT entrypoint.sh, startup §6):
+ * the root, monitor and replication credentials from their Secrets, the cluster's name, and
+ * SSL_ENABLED (non-empty: SST encrypted with the server certificate). MYSQL_ROOT_USERNAME as KubeDB
+ * sets it (PX2021), though the scripts hard-code root.
+ */
 function databaseEnv(model: DatabaseModel): V1EnvVar[] {
-  const env: V1EnvVar[] = [
-    secretEnv('MYSQL_ROOT_USERNAME', model.authSecretName, 'username'),
-    secretEnv('MYSQL_ROOT_PASSWORD', model.authSecretName, 'password'),
-    secretEnv('MONITOR_USERNAME', model.monitorSecretName, 'username'),
-    secretEnv('MONITOR_PASSWORD', model.monitorSecretName, 'password'),
-    secretEnv('REPLICATION_USERNAME', model.replicationSecretName, 'username'),
-    secretEnv('REPLICATION_PASSWORD', model.replicationSecretName, 'password'),
-    { name: 'CLUSTER_NAME', value: model.name },
-    { name: 'DB_NAME', value: model.name },
-    { name: 'GOVERNING_SERVICE_NAME', value: governingServiceName(model.name) },
-    { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-    // PXINIT entrypoint.sh: a non-empty SSL_ENABLED makes SST use encrypt=4 with the server certificate.
-    { name: 'SSL_ENABLED', value: 'TRUE' },
-    { name: 'SERVER_SECRET_NAME', value: model.certificates.server.secretName },
+  return [
+    secretEnv(DB_ENV.rootUsername, model.authSecretName, 'username'),
+    secretEnv(DB_ENV.rootPassword, model.authSecretName, 'password'),
+    secretEnv(DB_ENV.monitorUsername, model.monitorSecretName, 'username'),
+    secretEnv(DB_ENV.monitorPassword, model.monitorSecretName, 'password'),
+    secretEnv(DB_ENV.replicationUsername, model.replicationSecretName, 'username'),
+    secretEnv(DB_ENV.replicationPassword, model.replicationSecretName, 'password'),
+    { name: DB_ENV.clusterName, value: model.name },
+    { name: DB_ENV.sslEnabled, value: 'TRUE' },
   ];
-  if (model.requireSSL) env.push({ name: 'REQUIRE_SSL', value: 'TRUE' });
-  return env;
 }
 
 /** Every container runs as the image's database user, without privileges. */
@@ -74,6 +75,21 @@ function securityContextWith(model: DatabaseModel, theirs: unknown): V1SecurityC
   return isPlainObject(theirs) ? { ...containerSecurityContext(model), ...(theirs as V1SecurityContext) } : containerSecurityContext(model);
 }
 
+/**
+ * The pod's stop: mysqld leaves the Galera cluster cleanly on SIGTERM. Kubelet's SIGTERM goes to
+ * tini, which signals the whole group: run.sh and on-start.sh (bash, no trap) die at once, tini
+ * exits with them, and the kernel kills what is left of the container — mysqld mid-shutdown. So
+ * the preStop hook signals mysqld alone, in its own container (same user: no privilege, no
+ * credential, no shared process namespace), and waits for it to exit; run.sh's loop then waits
+ * for a peer-list the agent (stopped by its own SIGTERM) never writes, until kubelet's SIGTERM.
+ */
+export const STOP_MYSQLD = [
+  'pids=""',
+  'for d in /proc/[0-9]*; do case "$(cat "$d/comm" 2>/dev/null)" in mysqld|mariadbd) pids="$pids ${d#/proc/}";; esac; done',
+  'for p in $pids; do kill -TERM "$p" 2>/dev/null; done',
+  'for p in $pids; do while kill -0 "$p" 2>/dev/null; do sleep 1; done; done',
+].join('\n');
+
 export function databaseContainer(model: DatabaseModel): V1Container {
   const mounts = [...dataAndScriptMounts(), tlsMount('server'), tlsMount('client')];
   if (model.source.spec?.configSecret?.name) mounts.push({ name: VOLUME.customConfig, mountPath: MOUNT.customConfig });
@@ -81,26 +97,74 @@ export function databaseContainer(model: DatabaseModel): V1Container {
   return {
     name: CONTAINER.db,
     image: model.images.db,
+    command: [...DB_COMMAND],
+    // The mysqld options; the user's are appended, and all become run.sh's one argument (finishDatabaseContainer).
     args: mysqldTLSArgs(model.requireSSL),
     env: databaseEnv(model),
     ports: [{ name: DB_PORT_NAME, containerPort: DB_PORT, protocol: 'TCP' }, ...GALERA_PORTS.map((p) => ({ ...p, protocol: 'TCP' }))],
     volumeMounts: mounts,
+    lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', STOP_MYSQLD] } } },
     securityContext: containerSecurityContext(model),
   };
 }
 
-export function coordinatorContainer(model: DatabaseModel): V1Container {
-  const container: V1Container = {
-    name: CONTAINER.coordinator,
-    image: model.images.coordinator,
-    env: databaseEnv(model),
-    volumeMounts: dataAndScriptMounts(),
-    securityContext: containerSecurityContext(model),
+/**
+ * MDOP-IDX getArgsForMariaDBContainer: `/scripts/run.sh` plus ONE argument, every mysqld option
+ * (ours and the user's) joined by spaces — run.sh passes it on unquoted, so the shell splits it
+ * into options again (an option containing a space would split too). Applied once the user's
+ * template has refined the container; the database container's resources get KubeDB's defaults.
+ */
+export function finishDatabaseContainer(container: V1Container): V1Container {
+  const options = container.args ?? [];
+  return {
+    ...container,
+    args: [DB_RUN_SCRIPT, ...(options.length ? [options.join(' ')] : [])],
+    resources: withDefaultResources(container.resources, DEFAULT_RESOURCES.db),
+    resizePolicy: RESIZE_POLICY.map((r) => ({ ...r })),
   };
-  const coordinator = model.source.spec?.coordinator; // v1alpha2 only
-  if (coordinator?.resources) container.resources = coordinator.resources;
-  if (isPlainObject(coordinator?.securityContext)) container.securityContext = securityContextWith(model, coordinator.securityContext);
-  return container;
+}
+
+/** The agent's resources, from its resident memory measured at rest (~53 MiB: bench/agent.mjs, docs/performance.md). */
+export const AGENT_RESOURCES = { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } } as const;
+
+/**
+ * `pxc-tls agent` in the place of KubeDB's px-coordinator (its mounts: the data directory, read-only
+ * here, and the two script folders; plus the server certificate, which it serves its port with and
+ * presents to its peers). Liveness tracks the agent itself; readiness is the member's: Synced in a
+ * Primary component — what the StatefulSet's rolling update waits for before the next member.
+ */
+export function agentContainer(model: DatabaseModel): V1Container {
+  const coordinator = model.source.spec?.coordinator; // v1alpha2: the settings of the container ours replaces
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port: AGENT_PORT_NAME, scheme: 'HTTPS' }, periodSeconds, timeoutSeconds: 3, failureThreshold,
+  });
+  return {
+    name: AGENT_CONTAINER,
+    image: model.options.images.agent ?? '',
+    args: ['agent'],
+    env: [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'DB_NAME', value: model.name },
+      // The monitor user reads the wsrep status: no root credential in this container.
+      secretEnv(DB_ENV.monitorUsername, model.monitorSecretName, 'username'),
+      secretEnv(DB_ENV.monitorPassword, model.monitorSecretName, 'password'),
+      // V8 sized for a small resident process.
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1 --max-old-space-size=48' },
+    ],
+    ports: [{ name: AGENT_PORT_NAME, containerPort: AGENT_PORT, protocol: 'TCP' }],
+    volumeMounts: [
+      { name: VOLUME.data, mountPath: MOUNT.data, readOnly: true },
+      { name: VOLUME.initScripts, mountPath: MOUNT.initScripts },
+      { name: VOLUME.runScript, mountPath: MOUNT.runScript },
+      tlsMount('server'),
+    ],
+    livenessProbe: probe('/healthz', 10, 6),
+    readinessProbe: probe('/readyz', 5, 2),
+    resources: (coordinator?.resources as V1ResourceRequirements | undefined) ?? { requests: { ...AGENT_RESOURCES.requests }, limits: { ...AGENT_RESOURCES.limits } },
+    resizePolicy: RESIZE_POLICY.map((r) => ({ ...r })),
+    securityContext: { ...securityContextWith(model, coordinator?.securityContext), readOnlyRootFilesystem: true },
+  };
 }
 
 /**
@@ -133,11 +197,20 @@ export function exporterContainer(model: DatabaseModel): V1Container {
   return container;
 }
 
+/**
+ * px-init (the catalog's init image; its ENTRYPOINT needs no command or args): removes the data
+ * volume's lost+found and copies the scripts and tini into /scripts (PXINIT init-script/run.sh).
+ */
 export function initContainer(model: DatabaseModel): V1Container {
   return {
     name: CONTAINER.init,
     image: model.images.init,
-    volumeMounts: [{ name: VOLUME.initScripts, mountPath: MOUNT.initScripts }],
+    volumeMounts: [{ name: VOLUME.data, mountPath: MOUNT.data }, { name: VOLUME.initScripts, mountPath: MOUNT.initScripts }],
     securityContext: containerSecurityContext(model),
   };
+}
+
+/** The init container's resources: KubeDB's defaults unless the user set some (AM). */
+export function finishInitContainer(container: V1Container): V1Container {
+  return container.name === CONTAINER.init ? { ...container, resources: defaultUnlessSet(container.resources, DEFAULT_RESOURCES.init) } : container;
 }

@@ -8,6 +8,7 @@
 import type {
   V1ConfigMap,
   V1ObjectMeta,
+  V1PodDisruptionBudget,
   V1Role,
   V1RoleBinding,
   V1Secret,
@@ -29,6 +30,7 @@ type Kind<Model, ApiVersion extends string, KindName extends string> = Omit<Mode
 
 export type Certificate = Kind<CertificateModel, typeof CERTIFICATE_API_VERSION, 'Certificate'>;
 export type ConfigMap = Kind<V1ConfigMap, 'v1', 'ConfigMap'>;
+export type PodDisruptionBudget = Kind<V1PodDisruptionBudget, 'policy/v1', 'PodDisruptionBudget'>;
 export type Role = Kind<V1Role, 'rbac.authorization.k8s.io/v1', 'Role'>;
 export type RoleBinding = Kind<V1RoleBinding, 'rbac.authorization.k8s.io/v1', 'RoleBinding'>;
 export type Secret = Kind<V1Secret, 'v1', 'Secret'>;
@@ -36,4 +38,4 @@ export type Service = Kind<V1Service, 'v1', 'Service'>;
 export type ServiceAccount = Kind<V1ServiceAccount, 'v1', 'ServiceAccount'>;
 export type StatefulSet = Kind<V1StatefulSet, 'apps/v1', 'StatefulSet'>;
 
-export type RenderedObject = Certificate | ConfigMap | Role | RoleBinding | Secret | Service | ServiceAccount | StatefulSet;
+export type RenderedObject = Certificate | ConfigMap | PodDisruptionBudget | Role | RoleBinding | Secret | Service | ServiceAccount | StatefulSet;

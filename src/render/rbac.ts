@@ -1,10 +1,9 @@
 /**
  * The identity the database pods run as: a ServiceAccount (KubeDB's default is named like the
- * database) and a Role for the coordinator sidecar. KubeDB's own Role is not public; these rules
- * are inferred from what the coordinator and entrypoint read (pods of the database, its Secrets,
- * events, the PerconaXtraDB object), each kept to the database's own objects where RBAC allows.
+ * database) and a Role with the agent's rights (KubeDB's own Role, for its closed coordinator, is
+ * not public).
  */
-import { KUBEDB_GROUP } from '../model/kubedb';
+import { AGENT_API_CALLS } from '../model/agent-api';
 import { Role, RoleBinding, ServiceAccount } from './kube';
 import { renderedMeta } from './meta';
 import { DatabaseModel } from './resolve';
@@ -22,18 +21,24 @@ export function renderServiceAccount(model: DatabaseModel): ServiceAccount | und
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: renderedMeta(model, model.name, { syncWave: WORKLOAD_SYNC_WAVE }) };
 }
 
+/**
+ * The rights of the database pods' ServiceAccount: the agent's, each from its entry in
+ * src/model/agent-api.ts (the list the agent's requests go through), scoped by resourceNames —
+ * patch its database's pods (fenced to its own pod's facts annotation by the admission policy in
+ * examples/watcher), get its StatefulSet, get the decisions ConfigMap. Nothing for the database
+ * container: KubeDB's init scripts call no API.
+ */
 export function renderRole(model: DatabaseModel): Role {
-  const secrets = [model.authSecretName, model.monitorSecretName, model.replicationSecretName, ...Object.values(model.certificates).map((c) => c.secretName)];
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: renderedMeta(model, model.name, { syncWave: WORKLOAD_SYNC_WAVE }),
-    rules: [
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [...new Set(secrets)], verbs: ['get'] },
-      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-      { apiGroups: [KUBEDB_GROUP], resources: ['perconaxtradbs'], resourceNames: [model.name], verbs: ['get'] },
-    ],
+    rules: Object.values(AGENT_API_CALLS).map((call) => ({
+      apiGroups: [call.group],
+      resources: [call.resource],
+      resourceNames: call.resourceNames(model.name, model.replicas),
+      verbs: [call.verb],
+    })),
   };
 }
 

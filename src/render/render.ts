@@ -6,6 +6,7 @@ import { CERT_ALIASES } from '../model/kubedb';
 import { DatabaseModel, MAX_COMMON_NAME_LENGTH } from './resolve';
 import { Problem, warning } from './problems';
 import { renderRole, renderRoleBinding, renderServiceAccount } from './rbac';
+import { renderPodDisruptionBudget } from './pdb';
 import { renderPlaceholderSecret } from './secret';
 import { renderGoverningService, renderPrimaryService, renderStatsService } from './service';
 import { renderStatefulSet } from './statefulset';
@@ -22,6 +23,8 @@ export function renderDatabase(model: DatabaseModel): RenderedObject[] {
   const serviceAccount = renderServiceAccount(model);
   if (serviceAccount) objects.push(serviceAccount);
   objects.push(renderRole(model), renderRoleBinding(model), renderStatefulSet(model));
+  const budget = renderPodDisruptionBudget(model);
+  if (budget) objects.push(budget);
   return objects;
 }
 

@@ -1,11 +1,11 @@
 import { DEFAULT_RENDER_OPTIONS } from '../model/options';
-import { perconaXtraDB, v1alpha2, withSpec } from '../test-support/fixtures';
+import { AGENT_IMAGE, perconaXtraDB, v1alpha2, withSpec } from '../test-support/fixtures';
 import { resolveDatabase } from './resolve';
 import { renderStatefulSet } from './statefulset';
 import { RenderOptions } from '../model/options';
 
 function render(db = perconaXtraDB(), options: Partial<RenderOptions> = {}) {
-  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: {}, ...options }));
+  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: { agent: AGENT_IMAGE }, ...options }));
   const spec = sts.spec!;
   const pod = spec.template.spec!;
   const container = (name: string) => pod.containers.find((c) => c.name === name);
@@ -13,16 +13,89 @@ function render(db = perconaXtraDB(), options: Partial<RenderOptions> = {}) {
 }
 
 describe('renderStatefulSet', () => {
-  it('wires mysqld and Galera to the server certificate, with require_secure_transport for requireSSL', () => {
-    expect(render().container('perconaxtradb')!.args).toEqual([
+  it('runs run.sh under tini with ONE argument: every mysqld option, mysqld and Galera on the server certificate, require_secure_transport for requireSSL', () => {
+    const db = render().container('perconaxtradb')!;
+    expect(db.command).toEqual(['/scripts/tini', '-g', '--']);
+    expect(db.args).toEqual(['/scripts/run.sh', [
       '--ssl-capath=/etc/mysql/certs/server',
       '--ssl-ca=/etc/mysql/certs/server/ca.crt',
       '--ssl-cert=/etc/mysql/certs/server/tls.crt',
       '--ssl-key=/etc/mysql/certs/server/tls.key',
       '--wsrep-provider-options=socket.ssl_key=/etc/mysql/certs/server/tls.key;socket.ssl_cert=/etc/mysql/certs/server/tls.crt;socket.ssl_ca=/etc/mysql/certs/server/ca.crt',
       '--require-secure-transport=ON',
+    ].join(' ')]);
+    expect(db.workingDir).toBeUndefined(); // run.sh and on-start.sh call ./scripts/… relative to /
+    expect(render(perconaXtraDB('sample-pxc', withSpec({ requireSSL: false }))).container('perconaxtradb')!.args![1]).not.toContain('--require-secure-transport=ON');
+  });
+
+  it('gives the database container exactly the env KubeDB\'s init scripts read', () => {
+    const ref = (secret: string, key: string) => ({ secretKeyRef: { name: secret, key } });
+    expect(render().container('perconaxtradb')!.env).toEqual([
+      { name: 'MYSQL_ROOT_USERNAME', valueFrom: ref('sample-pxc-auth', 'username') },
+      { name: 'MYSQL_ROOT_PASSWORD', valueFrom: ref('sample-pxc-auth', 'password') },
+      { name: 'MONITOR_USERNAME', valueFrom: ref('sample-pxc-monitor', 'username') },
+      { name: 'MONITOR_PASSWORD', valueFrom: ref('sample-pxc-monitor', 'password') },
+      { name: 'REPLICATION_USERNAME', valueFrom: ref('sample-pxc-replication', 'username') },
+      { name: 'REPLICATION_PASSWORD', valueFrom: ref('sample-pxc-replication', 'password') },
+      { name: 'CLUSTER_NAME', value: 'sample-pxc' },
+      { name: 'SSL_ENABLED', value: 'TRUE' },
     ]);
-    expect(render(perconaXtraDB('sample-pxc', withSpec({ requireSSL: false }))).container('perconaxtradb')!.args).not.toContain('--require-secure-transport=ON');
+  });
+
+  it('stops mysqld cleanly before the container (preStop signals mysqld alone), with time for a clean Galera leave', () => {
+    const { pod, container } = render();
+    expect(container('perconaxtradb')!.lifecycle!.preStop!.exec!.command!.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(container('perconaxtradb')!.lifecycle!.preStop!.exec!.command![2]).toMatch(/kill -TERM/);
+    expect(pod.terminationGracePeriodSeconds).toBe(120);
+  });
+
+  it('runs the agent in the place of px-coordinator: its image from the function config, port 9608, probes over HTTPS, the contract\'s mounts', () => {
+    const { pod, container } = render();
+    expect(pod.containers.map((c) => c.name)).toEqual(['perconaxtradb', 'pxc-tls-agent']);
+    const agent = container('pxc-tls-agent')!;
+    expect(agent.image).toBe(AGENT_IMAGE);
+    expect(agent.args).toEqual(['agent']);
+    expect(agent.ports).toEqual([{ name: 'agent', containerPort: 9608, protocol: 'TCP' }]);
+    expect(agent.readinessProbe!.httpGet).toEqual({ path: '/readyz', port: 'agent', scheme: 'HTTPS' });
+    expect(agent.livenessProbe!.httpGet).toEqual({ path: '/healthz', port: 'agent', scheme: 'HTTPS' });
+    expect(agent.volumeMounts).toEqual([
+      { name: 'data', mountPath: '/var/lib/mysql', readOnly: true },
+      { name: 'init-scripts', mountPath: '/scripts' },
+      { name: 'run-script', mountPath: '/run-script' },
+      { name: 'tls-server-config', mountPath: '/etc/mysql/certs/server', readOnly: true },
+    ]);
+    expect(agent.env!.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'DB_NAME', 'MONITOR_USERNAME', 'MONITOR_PASSWORD', 'NODE_OPTIONS']);
+    expect(JSON.stringify(agent.env)).not.toContain('sample-pxc-auth'); // no root credential
+    expect(agent.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
+  });
+
+  it('gives KubeDB\'s default resources: database merged with the user\'s, init and agent when unset', () => {
+    const { pod, container } = render();
+    expect(container('perconaxtradb')!.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } });
+    expect(pod.initContainers![0]!.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(container('pxc-tls-agent')!.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+    expect(container('perconaxtradb')!.resizePolicy).toEqual([{ resourceName: 'cpu', restartPolicy: 'NotRequired' }, { resourceName: 'memory', restartPolicy: 'NotRequired' }]);
+  });
+
+  it('px-init mounts the data volume (it removes lost+found) and /scripts', () => {
+    expect(render().pod.initContainers![0]!.volumeMounts).toEqual([{ name: 'data', mountPath: '/var/lib/mysql' }, { name: 'init-scripts', mountPath: '/scripts' }]);
+  });
+
+  it('rolls a template change one member at a time (RollingUpdate on readiness = Synced), starts members in parallel', () => {
+    const { spec } = render();
+    expect(spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+    expect(spec.podManagementPolicy).toBe('Parallel');
+  });
+
+  it('spreads over zones and nodes as KubeDB\'s default placement policy, unless the user sets a spread', () => {
+    const { pod } = render();
+    const labels = { 'app.kubernetes.io/name': 'perconaxtradbs.kubedb.com', 'app.kubernetes.io/instance': 'sample-pxc', 'app.kubernetes.io/managed-by': 'kubedb.com', 'app.kubernetes.io/component': 'database', 'pxc-tls.dev/agent': 'true' };
+    expect(pod.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+    ]);
+    const own = [{ maxSkew: 2, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' }];
+    expect(render(perconaXtraDB('sample-pxc', withSpec({ podTemplate: { spec: { topologySpreadConstraints: own } } }))).pod.topologySpreadConstraints).toEqual(own);
   });
 
   it('mounts the server and client certificate Secrets at /etc/mysql/certs/<alias>', () => {
@@ -90,11 +163,11 @@ describe('renderStatefulSet', () => {
     }));
     const { sts, pod, container } = render(db);
     const mysqld = container('perconaxtradb')!;
-    expect(mysqld.resources).toEqual({ requests: { cpu: '500m' } });
-    expect(mysqld.args!.slice(-2)).toEqual(['--require-secure-transport=ON', '--max-connections=500']);
+    expect(mysqld.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } });
+    expect(mysqld.args![1]).toMatch(/--require-secure-transport=ON --max-connections=500$/);
     expect(mysqld.env!.filter((e) => e.name === 'CLUSTER_NAME')).toEqual([{ name: 'CLUSTER_NAME', value: 'override' }]);
     expect(mysqld.env).toContainEqual({ name: 'EXTRA', value: '1' });
-    expect(pod.containers.map((c) => c.name)).toEqual(['perconaxtradb', 'px-coordinator', 'sidecar']);
+    expect(pod.containers.map((c) => c.name)).toEqual(['perconaxtradb', 'pxc-tls-agent', 'sidecar']);
     expect(pod.nodeSelector).toEqual({ disk: 'ssd' });
     expect(sts.metadata.labels?.tier).toBe('db');
   });
@@ -102,9 +175,9 @@ describe('renderStatefulSet', () => {
   it('maps a v1alpha2 podTemplate\'s container fields onto the database container', () => {
     const db = perconaXtraDB('sample-pxc', v1alpha2, withSpec({ podTemplate: { spec: { resources: { limits: { memory: '2Gi' } }, args: ['--x=1'], affinity: { podAntiAffinity: {} } } }, coordinator: { resources: { requests: { cpu: '50m' } } } }));
     const { pod, container } = render(db);
-    expect(container('perconaxtradb')!.resources).toEqual({ limits: { memory: '2Gi' } });
-    expect(container('perconaxtradb')!.args).toContain('--x=1');
-    expect(container('px-coordinator')!.resources).toEqual({ requests: { cpu: '50m' } });
+    expect(container('perconaxtradb')!.resources).toEqual({ requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '2Gi' } });
+    expect(container('perconaxtradb')!.args![1]).toMatch(/ --x=1$/);
+    expect(container('pxc-tls-agent')!.resources).toEqual({ requests: { cpu: '50m' } }); // v1alpha2 coordinator settings go to the agent
     expect(pod.affinity).toEqual({ podAntiAffinity: {} });
     expect(pod).not.toHaveProperty('resources');
     expect(pod).not.toHaveProperty('args');

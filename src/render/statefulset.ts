@@ -6,12 +6,12 @@
  * (containers.ts), and a scheduling gate so no pod starts before the watcher has verified the
  * issued material. The user's pod template refines it (user-template.ts).
  */
-import type { V1Container, V1PodSecurityContext, V1PodSpec, V1StatefulSetSpec } from '@kubernetes/client-node';
+import type { V1Container, V1PodSecurityContext, V1PodSpec, V1StatefulSetSpec, V1TopologySpreadConstraint } from '@kubernetes/client-node';
 import { isPlainObject } from '../krm/types';
-import { VOLUME } from '../model/kubedb';
+import { CONTAINER, SPREAD_MAX_SKEW, SPREAD_TOPOLOGY_KEYS, SPREAD_WHEN_UNSATISFIABLE, VOLUME } from '../model/kubedb';
 import { governingServiceName } from '../model/names';
-import { SCHEDULING_GATE, WORKLOAD_SYNC_WAVE } from '../model/project';
-import { coordinatorContainer, databaseContainer, exporterContainer, initContainer } from './containers';
+import { AGENT_CONTAINER, AGENT_POD_LABEL, SCHEDULING_GATE, WORKLOAD_SYNC_WAVE } from '../model/project';
+import { agentContainer, databaseContainer, exporterContainer, finishDatabaseContainer, finishInitContainer, initContainer } from './containers';
 import { StatefulSet } from './kube';
 import { renderedMeta } from './meta';
 import { serviceAccountNameOf } from './rbac';
@@ -19,12 +19,40 @@ import { DatabaseModel } from './resolve';
 import { mergeContainers, refineContainer, userPodFields, userVolumes, v1alpha2ContainerFields } from './user-template';
 import { podVolumes } from './volumes';
 
-/** Ours, then the user's: a v1alpha2 template's container fields refine the database container. */
+/**
+ * Ours, then the user's: a v1alpha2 template's container fields refine the database container; a
+ * user's `px-coordinator` entry refines the agent, which takes its place. Then the database
+ * container's options become run.sh's one argument, and its resources get KubeDB's defaults.
+ */
 function containers(model: DatabaseModel, template: Readonly<Record<string, unknown>>): V1Container[] {
-  const ours = [databaseContainer(model), coordinatorContainer(model)];
+  const ours = [databaseContainer(model), agentContainer(model)];
   if (model.monitored) ours.push(exporterContainer(model));
   if (model.apiVersion === 'v1alpha2') ours[0] = refineContainer(ours[0]!, v1alpha2ContainerFields(template));
-  return mergeContainers(ours, template.containers);
+  const theirs = Array.isArray(template.containers)
+    ? (template.containers as Array<Record<string, unknown>>).map((c) => (isPlainObject(c) && c.name === CONTAINER.coordinator ? { ...c, name: AGENT_CONTAINER } : c))
+    : template.containers;
+  return mergeContainers(ours, theirs).map((c) => (c.name === CONTAINER.db ? finishDatabaseContainer(c) : c));
+}
+
+/**
+ * KubeDB's default PodPlacementPolicy (PETSET placement.go with the chart's PlacementPolicy
+ * `default`): spread over zones and over nodes, maxSkew 1, ScheduleAnyway, selecting all the pod
+ * template's labels. The PetSet controller adds it to each pod; here it is in the template.
+ */
+function spread(labels: Record<string, string>): V1TopologySpreadConstraint[] {
+  return SPREAD_TOPOLOGY_KEYS.map((topologyKey) => ({ maxSkew: SPREAD_MAX_SKEW, topologyKey, whenUnsatisfiable: SPREAD_WHEN_UNSATISFIABLE, labelSelector: { matchLabels: { ...labels } } }));
+}
+
+/**
+ * Long enough for mysqld to leave the cluster cleanly (its preStop hook, containers.ts): a shutdown
+ * flushes the buffer pool's dirty pages; past this, kubelet kills it and the member rejoins by IST
+ * or SST after a recovery of its position.
+ */
+export const TERMINATION_GRACE_SECONDS = 120;
+
+/** The pod template's labels: the database's, the user's, and the mark the agents' admission policy selects. */
+function podLabels(model: DatabaseModel): Record<string, string> {
+  return { ...model.labels, ...model.source.spec?.podTemplate?.metadata?.labels, [AGENT_POD_LABEL]: 'true' };
 }
 
 /** The pod runs as the image's database user; the user's pod securityContext refines it. */
@@ -39,8 +67,10 @@ function podSpec(model: DatabaseModel): V1PodSpec {
     ...(model.options.schedulingGate ? { schedulingGates: [{ name: SCHEDULING_GATE }] } : {}),
     serviceAccountName: serviceAccountNameOf(model),
     securityContext: podSecurityContext(model, template.securityContext),
+    terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+    topologySpreadConstraints: spread(podLabels(model)),
     ...userPodFields(template, model.apiVersion === 'v1alpha2'),
-    initContainers: mergeContainers([initContainer(model)], template.initContainers),
+    initContainers: mergeContainers([initContainer(model)], template.initContainers).map(finishInitContainer),
     containers: containers(model, template),
     volumes: [...podVolumes(model), ...userVolumes(template)],
   };
@@ -51,14 +81,18 @@ function statefulSetSpec(model: DatabaseModel): V1StatefulSetSpec {
   return {
     replicas: model.halted ? 0 : model.replicas,
     serviceName: governingServiceName(model.name),
-    // Galera nodes must start together to form a cluster (MD2021: Parallel); restarts are
-    // explicit, one pod at a time (MD2021: OnDelete), so a template change never rolls the cluster.
+    // Galera members must all be running to recover from a whole-cluster stop: the decider waits for
+    // every member's facts, and OrderedReady would never start member 1 while member 0 waits for them
+    // (MD2021 and mariadb-operator: Parallel).
     podManagementPolicy: 'Parallel',
-    updateStrategy: { type: 'OnDelete' },
+    // Changes in Git reach the pods, one member at a time: the controller replaces the highest
+    // ordinal first and the next only once the replaced one is Ready — which the agent's readiness
+    // makes "Synced in a Primary component". KubeDB uses OnDelete (its operator restarts pods).
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
     selector: { matchLabels: model.selector },
     template: {
       metadata: {
-        labels: { ...model.labels, ...podTemplate?.metadata?.labels },
+        labels: podLabels(model),
         ...(podTemplate?.metadata?.annotations ? { annotations: podTemplate.metadata.annotations } : {}),
       },
       spec: podSpec(model),

@@ -8,6 +8,7 @@ import { isDNSName, isEmailAddress, isIPAddress, isLabelName, isSubdomainName, i
 import { checkType, error, isString, Problem, warning } from './problems';
 import { CertificateSpec, Monitor, PerconaXtraDB, TypedObjectRef } from '../model/perconaxtradb';
 import { isPlainObject } from '../krm/types';
+import type { RenderOptions } from '../model/options';
 
 /** Issuers and ClusterIssuers present in the ResourceList. */
 export interface IssuerIndex {
@@ -317,6 +318,26 @@ const CHECKS: readonly Check[] = [
 /** A database without TLS is passed through; only a TLS request that cannot be honoured is a problem. */
 export function validateWithoutTLS(db: PerconaXtraDB, issuers: IssuerIndex): Problem[] {
   return [...checkRequireSSL(db, issuers), ...checkTLS(db, issuers)];
+}
+
+/**
+ * What standalone mode needs beyond a valid database: the pod runs KubeDB's init scripts and
+ * pxc-tls's agent. 5.7.44 is refused: end of life in the catalog, no TLS reload (no ALTER INSTANCE
+ * RELOAD TLS; Galera 3 has no socket.ssl_reload), and the init image's first-start grants
+ * (SERVICE_CONNECTION_ADMIN, SYSTEM_USER) are 8.0's (kubedb-startup.md §9). The agent's image has
+ * no default: nobody publishes one for you.
+ */
+export function standaloneProblems(db: PerconaXtraDB, options: RenderOptions): Problem[] {
+  if (options.mode !== 'standalone') return [];
+  const problems: Problem[] = [];
+  const version = db.spec?.version;
+  if (isString(version) && CATALOG[version]?.endOfLife) {
+    problems.push(error('spec.version', `${version} cannot run in standalone mode: it is end of life in the KubeDB catalog, its certificates cannot be reloaded (no ALTER INSTANCE RELOAD TLS; Galera 3 has no socket.ssl_reload), and KubeDB's init scripts grant 8.0 privileges (SERVICE_CONNECTION_ADMIN, SYSTEM_USER) it does not know; use ${KNOWN_VERSIONS.filter((v) => !CATALOG[v]!.endOfLife).join(' or ')}, or mode: kubedb`));
+  }
+  if (!options.images.agent) {
+    problems.push(error(undefined, 'standalone mode runs pxc-tls\'s agent in every database pod, and its image has no default: set images.agent in the function config to the pxc-tls image, pinned by digest (e.g. registry.example.com/platform/pxc-tls@sha256:<digest>; see docs/agent.md, "The agent\'s image"), or use mode: kubedb'));
+  }
+  return problems;
 }
 
 export function validateDatabase(db: PerconaXtraDB, issuers: IssuerIndex): Problem[] {

@@ -61,3 +61,18 @@ export function resourceList(items: readonly unknown[], functionConfig?: unknown
   if (functionConfig !== undefined) list.functionConfig = functionConfig;
   return emitMapping(list);
 }
+
+/** The agent's image the tests render with (standalone mode requires one: images.agent). */
+export const AGENT_IMAGE = 'registry.example.com/platform/pxc-tls:0.1.0';
+
+/** The function config a user of standalone mode gives at least: the agent's image. */
+export const FUNCTION_CONFIG = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { 'images.agent': AGENT_IMAGE } };
+
+/** A ConfigMap function config with the agent's image added (the typed form: under spec.images). */
+export function withAgentImage(config: unknown): unknown {
+  const c = config as { kind?: string; data?: Record<string, string>; spec?: Record<string, unknown> } | undefined;
+  if (c === undefined) return FUNCTION_CONFIG;
+  if (c.kind === 'ConfigMap') return { ...c, data: { 'images.agent': AGENT_IMAGE, ...c.data } };
+  if (c.kind === 'PxcTlsConfig') return { ...c, spec: { ...c.spec, images: { agent: AGENT_IMAGE, ...(c.spec?.images as object) } } };
+  return c;
+}

@@ -123,6 +123,7 @@ describe.each(CASES)('examples/kustomize/%s', (name) => {
         'Certificate/sample-pxc-metrics-exporter-cert',
         'Certificate/sample-pxc-server-cert',
         'Issuer/px-issuer',
+        'PodDisruptionBudget/sample-pxc',
         'Role/sample-pxc',
         'RoleBinding/sample-pxc',
         'Secret/sample-pxc-client-cert',

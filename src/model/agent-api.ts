@@ -1,13 +1,14 @@
 /**
  * Every Kubernetes API call the agent makes, each beside the right it needs and what fences that
- * right (issue 17.3). kube.ts issues requests only through these entries; the Role the function
- * renders for a database in standalone mode (src/render/rbac.ts) is tested against this list, and
- * examples/watcher/base/agent-policy.yaml against the fences.
+ * right (issue 17.3). src/agent/kube.ts issues requests only through these entries, and the Role
+ * the function renders for a database in standalone mode (src/render/rbac.ts) is built from this
+ * list: one place for both. examples/watcher/base/agent-policy.yaml holds the fence, tested on the
+ * real API server with an agent's own token (test/watch/agent-policy.test.ts).
  *
  * The agent has no authority: it reports facts and reads orders. Joining is its own choice
  * (always safe when a Primary component exists); bootstrapping only on the leader's order.
  */
-import { galeraDecisionsName, memberName } from '../model/names';
+import { galeraDecisionsName, memberName } from './names';
 
 export interface AgentApiCall {
   group: string;

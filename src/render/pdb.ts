@@ -1,0 +1,23 @@
+/**
+ * The database's PodDisruptionBudget as KubeDB syncs it for its workload (AM pkg/controller/lib.go
+ * SyncPetSetPodDisruptionBudget): named like the database, the workload's labels and selector,
+ * maxUnavailable = max(1, ⌊(replicas−1)/2⌋) — 1 of 3, 2 of 5: a drain never takes a Galera cluster
+ * below its quorum — and none for a single replica. (KubeDB also sets the PetSet as its owner; a
+ * rendered object cannot know the UID.)
+ */
+import { podDisruptionBudgetMaxUnavailable } from '../model/kubedb';
+import { WORKLOAD_SYNC_WAVE } from '../model/project';
+import type { PodDisruptionBudget } from './kube';
+import { renderedMeta } from './meta';
+import { DatabaseModel } from './resolve';
+
+export function renderPodDisruptionBudget(model: DatabaseModel): PodDisruptionBudget | undefined {
+  const maxUnavailable = podDisruptionBudgetMaxUnavailable(model.replicas);
+  if (maxUnavailable === undefined) return undefined;
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: renderedMeta(model, model.name, { labels: { ...model.labels }, syncWave: WORKLOAD_SYNC_WAVE }),
+    spec: { maxUnavailable, selector: { matchLabels: { ...model.selector } } },
+  };
+}
