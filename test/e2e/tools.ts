@@ -80,8 +80,27 @@ export function kindsOf(objects: readonly K8sObject[]): string[] {
 }
 
 /** What kpt hands a function for a package (`kpt fn source`), as a ResourceList. */
+/**
+ * The package as `kpt fn render` hands it to pxc-tls: its resources, and the function config its
+ * Kptfile gives the pxc-tls step (a `configMap:` becomes the ConfigMap `function-input`, as kpt
+ * makes it) — standalone mode needs at least `images.agent` from it.
+ */
 export function sourceList(dir: string): string {
-  return execFileSync('kpt', ['fn', 'source', dir], { encoding: 'utf8' });
+  const args = ['fn', 'source', dir];
+  let kptfile: { pipeline?: { mutators?: Array<{ exec?: string; configMap?: Record<string, string> }> } } | undefined;
+  try {
+    kptfile = load(readFileSync(join(dir, 'Kptfile'), 'utf8')) as typeof kptfile;
+  } catch {
+    kptfile = undefined;
+  }
+  const configMap = kptfile?.pipeline?.mutators?.find((m) => m.exec === 'pxc-tls')?.configMap;
+  if (configMap) {
+    const file = join(mkdtempSync(join(tmpdir(), 'pxc-tls-fn-config-')), 'function-input.yaml');
+    const data = Object.entries(configMap).map(([k, v]) => `  ${k}: ${JSON.stringify(String(v))}`).join('\n');
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n${data}\n`);
+    args.push('--fn-config', file);
+  }
+  return execFileSync('kpt', args, { encoding: 'utf8' });
 }
 
 export function readText(path: string): string {

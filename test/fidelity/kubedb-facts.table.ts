@@ -17,7 +17,12 @@
  * its value apart).
  *
  * `evidence` repeats the facts file's tag: `docs` shown in KubeDB's docs, `code` read in KubeDB's
- * public code, `inferred` the facts file's deduction.
+ * public code, `inferred` the facts file's deduction. `departure`: a deliberate difference, with
+ * what is rendered instead and why (docs/kubedb-fidelity.md lists them).
+ *
+ * Command-line arguments are compared as the init image's scripts see them: run.sh gets the mysqld
+ * options as one string and passes it on unquoted, so `includes` and `flag` look at the
+ * arguments' words.
  *
  * Adding a fact is adding a row.
  */
@@ -42,6 +47,11 @@ export interface FactRow {
   /** Text that must be on that line (or one of those lines). */
   quote: string;
   evidence: 'docs' | 'code' | 'inferred';
+  /**
+   * Where pxc-tls departs from the fact on purpose: every value the path finds (in order), and why.
+   * The facts file must still say the fact; the rendered value must be this one.
+   */
+  departure?: { rendered: unknown[]; why: string };
 }
 
 const certificate = (alias: string) => `$[?(@.kind==='Certificate' && @.metadata.name==='<name>-${alias}-cert')]`;
@@ -226,6 +236,7 @@ export const KUBEDB_FACTS: readonly FactRow[] = [
     line: 231,
     quote: '`updateStrategy: OnDelete`',
     evidence: 'code',
+    departure: { rendered: ['RollingUpdate'], why: 'with no operator to restart pods, changes in Git reach them through a rolling update that waits for each member to be Synced (the agent\'s readiness)' },
   },
   {
     fact: 'the pods are selected by OffshootSelectors',
@@ -254,6 +265,7 @@ export const KUBEDB_FACTS: readonly FactRow[] = [
     line: 227,
     quote: 'Defaulted container "perconaxtradb" out of: perconaxtradb, px-coordinator, px-init (init)',
     evidence: 'docs',
+    departure: { rendered: ['perconaxtradb', 'pxc-tls-agent'], why: 'pxc-tls\'s agent takes the place of KubeDB\'s closed, licensed coordinator, which reads a PerconaXtraDB standalone mode never applies' },
   },
   {
     fact: 'the init container is px-init',
@@ -274,6 +286,7 @@ export const KUBEDB_FACTS: readonly FactRow[] = [
     line: [107, 109],
     quote: '`db.image: ghcr.io/appscode-images/percona-xtradb-cluster:8.4.3`',
     evidence: 'code',
+    departure: { rendered: ['ghcr.io/kubedb/percona-xtradb-init:0.2.3', 'ghcr.io/appscode-images/percona-xtradb-cluster:8.4.3', 'registry.example.com/platform/pxc-tls:0.1.0'], why: 'the agent runs from the pxc-tls image the function config names (images.agent), not the coordinator\'s' },
   },
   {
     fact: 'the pods run as the catalog\'s user 1001',
@@ -418,6 +431,7 @@ export const KUBEDB_FACTS: readonly FactRow[] = [
     line: 290,
     quote: '`REQUIRE_SSL=TRUE`',
     evidence: 'code',
+    departure: { rendered: [], why: 'no PXC script reads REQUIRE_SSL (kubedb-startup.md §6; MariaDB sets it on the coordinator): require_secure_transport comes from the mysqld options' },
   },
   {
     fact: 'CLUSTER_NAME is the database\'s name',
