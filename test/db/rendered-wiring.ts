@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from './mariadb';
+import { AGENT_IMAGE } from '../../src/test-support/fixtures';
 
 export type KObject = {
   apiVersion: string;
@@ -29,7 +30,9 @@ export interface RenderResult {
 export function render(items: object[]): Promise<RenderResult> {
   if (!existsSync(FUNCTION_PATH)) throw new Error(`${FUNCTION_PATH} does not exist: run \`npm run build\` first`);
   // No anchors/aliases across items (the function rejects an alias whose anchor is in another item).
-  const input = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items }, { aliasDuplicateObjects: false });
+  // Standalone mode needs the agent's image (images.agent); the tests render as a user's config would.
+  const functionConfig = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { 'images.agent': AGENT_IMAGE } };
+  const input = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items, functionConfig }, { aliasDuplicateObjects: false });
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, [FUNCTION_PATH], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -210,12 +213,22 @@ export interface MariadbdWiring {
 // dropped here (and listed in the translations) instead of failing mariadbd's start-up.
 const PXC_ONLY = new Set(['pxc-encrypt-cluster-traffic', 'pxc-strict-mode', 'pxc-maint-mode', 'pxc-maint-transition-period']);
 
+/**
+ * The mysqld options in the DB container's args: KubeDB's contract gives run.sh ONE argument, the
+ * options joined by spaces, which the init scripts pass on unquoted (so the shell splits them).
+ */
+export function mysqldOptionsOf(args: string[]): string[] {
+  if (args[0] !== '/scripts/run.sh') return args;
+  return args.slice(1).flatMap((joined) => joined.split(/\s+/).filter(Boolean));
+}
+
 /** Turns the DB container's rendered args into mariadbd options. Same option names: MariaDB reads
  * ssl-capath/ssl-ca/ssl-cert/ssl-key, require-secure-transport and wsrep-provider-options as PXC does.
  * What changes: every path under a volume mount is mapped to its temporary directory; the provider
  * options are split out (Galera nodes get them with loopback listener ports added, see mariadb.ts);
  * PXC-only options are dropped. A non-option arg (a script) or an unmapped path is an error. */
-export function toMariadbdOptions(args: string[], mounts: MountMap): MariadbdWiring {
+export function toMariadbdOptions(rendered: string[], mounts: MountMap): MariadbdWiring {
+  const args = mysqldOptionsOf(rendered);
   const options: string[] = [];
   let providerOptions: [string, string][] = [];
   const translations: Translation[] = [];

@@ -7,6 +7,7 @@ import { get } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { apply, getJson, kubectlOk, kubeconfigPath } from '../cluster/kube';
+import { AGENT_IMAGE } from '../../src/test-support/fixtures';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const CLI = join(REPO_ROOT, 'dist', 'pxc-tls.cjs');
@@ -18,7 +19,9 @@ export type KObject = { apiVersion: string; kind: string; metadata: { name: stri
 /** Runs the built function on a ResourceList of `items`; returns the output items. */
 export function render(items: object[]): Promise<KObject[]> {
   if (!existsSync(CLI)) throw new Error(`${CLI} does not exist: run \`npm run build\` first`);
-  const input = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items }, { aliasDuplicateObjects: false });
+  // Standalone mode needs the agent's image (images.agent); the tests render as a user's config would.
+  const functionConfig = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { 'images.agent': AGENT_IMAGE } };
+  const input = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items, functionConfig }, { aliasDuplicateObjects: false });
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, [CLI], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
