@@ -22,7 +22,7 @@ RUN node scripts/build.mjs
 FROM ${NODE_IMAGE}
 # Only node is needed at run time: drop npm, npx, corepack and yarn (smaller, less to patch).
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
-COPY --from=build /src/dist/pxc-tls.cjs /src/dist/pxc-tls-main.cjs /src/dist/pxc-tls-main.cjs.v8cache /src/dist/watch.cjs /app/
+COPY --from=build /src/dist/pxc-tls.cjs /src/dist/pxc-tls-main.cjs /src/dist/pxc-tls-main.cjs.v8cache /src/dist/watch.cjs /src/dist/agent.cjs /app/
 # nobody: kpt and kustomize also pass --user nobody; numeric so runAsNonRoot can verify it.
 USER 65534:65534
 WORKDIR /

@@ -82,7 +82,7 @@ items:
     requireSSL: true
     monitor: {agent: prometheus.io/builtin}
     tls: {issuerRef: {apiGroup: cert-manager.io, kind: Issuer, name: ca}}
-functionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {argoSyncWaves: "true"}}
+functionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {argoSyncWaves: "true", images.agent: registry.example.com/platform/pxc-tls:0.1.0}}
 `;
 const cacheFile = join(realpathSync('dist'), 'pxc-tls-main.cjs.v8cache');
 rmSync(cacheFile, { force: true });

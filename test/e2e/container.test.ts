@@ -147,6 +147,7 @@ describe('Dockerfile', () => {
       { source: '/src/dist/pxc-tls-main.cjs', target: '/app/pxc-tls-main.cjs' },
       { source: '/src/dist/pxc-tls-main.cjs.v8cache', target: '/app/pxc-tls-main.cjs.v8cache' },
       { source: '/src/dist/watch.cjs', target: '/app/watch.cjs' },
+      { source: '/src/dist/agent.cjs', target: '/app/agent.cjs' },
     ]);
   });
 
@@ -175,7 +176,7 @@ describe('Dockerfile', () => {
     const result = run(process.execPath, ['scripts/build.mjs'], { cwd: build });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    for (const file of ['dist/pxc-tls.cjs', 'dist/pxc-tls-main.cjs', 'dist/watch.cjs']) {
+    for (const file of ['dist/pxc-tls.cjs', 'dist/pxc-tls-main.cjs', 'dist/watch.cjs', 'dist/agent.cjs']) {
       expect({ file, same: readFileSync(join(build, file)).equals(readFileSync(join(REPO, file))) }).toEqual({ file, same: true });
     }
     // V8's code cache is not byte-for-byte reproducible; that it is accepted is test/e2e/bundle.test.ts's.
@@ -259,7 +260,7 @@ exec ${CONTAINER.map((c) => JSON.stringify(c)).join(' ')} "\${env[@]}" ${command
     rmSync(log, { force: true });
     const pkg = stagePackage(join(REPO, 'examples/docs-tls-cluster'));
     temps.push(dirname(pkg));
-    const result = run('kpt', ['fn', 'eval', '--image', IMAGE, '.'], { cwd: pkg, env: env() });
+    const result = run('kpt', ['fn', 'eval', '--image', IMAGE, '.', '--', 'images.agent=registry.example.com/platform/pxc-tls:0.1.0'], { cwd: pkg, env: env() });
     expect(result.status).toBe(0);
     run('git', ['add', '-A'], { cwd: pkg });
     expect(run('git', ['diff', '--cached', '--no-color'], { cwd: pkg }).stdout).toBe(readGolden(join(REPO, 'examples/docs-tls-cluster')).diff);

@@ -82,7 +82,7 @@ describe('the README\'s commands are the ones that run', () => {
     const bin = makeBinDir();
     temps.push(bin);
     const line = command!.body.split('\n')[0]!.replace(/#.*$/, '').trim();
-    expect(line).toBe('kpt fn eval --exec pxc-tls .');
+    expect(line).toBe('kpt fn eval --exec pxc-tls . -- images.agent=registry.example.com/platform/pxc-tls:0.1.0');
     const result = run('bash', ['-c', line], { cwd: dir, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     expect(result.status).toBe(0);
 

@@ -29,6 +29,7 @@ const nodeOnlyPath = () => `${dirname(process.execPath)}:/usr/bin:/bin`;
 it('packs the bundles, fn-config and the README, and nothing else', () => {
   expect(packed.files.map((f) => f.path).sort()).toEqual([
     'README.md',
+    'dist/agent.cjs',
     'dist/pxc-tls-main.cjs',
     'dist/pxc-tls-main.cjs.v8cache',
     'dist/pxc-tls.cjs',

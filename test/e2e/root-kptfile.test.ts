@@ -92,7 +92,7 @@ it('kpt pkg get fetches one example from the repository, and it renders where it
     const get = run('kpt', ['pkg', 'get', `file://${work}/pxc-tls.git/examples/docs-tls-cluster`, 'databases'], { cwd: work });
     expect(get.stderr + get.stdout).toContain('Fetched 1 package(s).');
     const fetched = load(readFileSync(join(work, 'databases/Kptfile'), 'utf8')) as Record<string, any>;
-    expect(fetched.pipeline).toEqual({ mutators: [{ exec: 'pxc-tls' }] });
+    expect(fetched.pipeline).toEqual({ mutators: [{ exec: 'pxc-tls', configMap: { 'images.agent': 'registry.example.com/platform/pxc-tls:0.1.0' } }] });
     expect(fetched.upstream.git.directory).toBe('/examples/docs-tls-cluster');
     const render = run('kpt', ['fn', 'render', '--allow-exec'], { cwd: join(work, 'databases'), env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` } });
     expect(render.status).toBe(0);
