@@ -335,7 +335,7 @@ export function standaloneProblems(db: PerconaXtraDB, options: RenderOptions): P
     problems.push(error('spec.version', `${version} cannot run in standalone mode: it is end of life in the KubeDB catalog, its certificates cannot be reloaded (no ALTER INSTANCE RELOAD TLS; Galera 3 has no socket.ssl_reload), and KubeDB's init scripts grant 8.0 privileges (SERVICE_CONNECTION_ADMIN, SYSTEM_USER) it does not know; use ${KNOWN_VERSIONS.filter((v) => !CATALOG[v]!.endOfLife).join(' or ')}, or mode: kubedb`));
   }
   if (!options.images.agent) {
-    problems.push(error(undefined, 'standalone mode runs pxc-tls\'s agent in every database pod, and its image has no default: set images.agent in the function config to the pxc-tls image, pinned by digest (e.g. registry.example.com/platform/pxc-tls@sha256:<digest>; see docs/agent.md, "The agent\'s image"), or use mode: kubedb'));
+    problems.push(error(undefined, 'standalone mode runs pxc-tls\'s agent in every database pod, and its image has no default: set images.agent in the function config to the pxc-tls image, pinned by digest (e.g. registry.example.com/platform/pxc-tls@sha256:<digest>; see docs/agent.md#the-agents-image), or use mode: kubedb'));
   }
   return problems;
 }
