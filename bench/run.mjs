@@ -1,5 +1,5 @@
 // `npm run bench`: prints a table of figures and writes them to bench/results/latest.json.
-// Usage: node bench/run.mjs [function] [kpt] [throughput] [watcher]   (default: all)
+// Usage: node bench/run.mjs [function] [kpt] [throughput] [watcher] [agent]   (default: all)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { coldStart, underKpt, throughput } from './function.mjs';
+import { agentBench } from './agent.mjs';
 
 const wanted = new Set(process.argv.slice(2));
 const want = (name) => wanted.size === 0 || wanted.has(name);
@@ -54,6 +55,14 @@ if (want('watcher')) {
   await build({ entryPoints: [join(root, 'bench', 'watcher.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', plugins: [sourceDirname] });
   const { watcherBench } = createRequire(import.meta.url)(outfile);
   results.watcher = await watcherBench();
+}
+
+if (want('agent')) {
+  const r = (results.agent = await agentBench());
+  console.log(`\nthe agent at rest (a member waiting; NODE_OPTIONS ${r.nodeOptions})`);
+  console.log(`  resident memory   ${fmt(r.rssMiB.median)} MiB median (${fmt(r.rssMiB.min)}–${fmt(r.rssMiB.max)})   rendered: request 64Mi, limit 128Mi`);
+  console.log(`  V8 heap           ${fmt(r.heapUsedMiB)} MiB used of ${fmt(r.heapTotalMiB)} MiB`);
+  console.log(`  CPU               ${fmt(r.cpuSecondsPerMinute, 2)} s per minute   API calls ${fmt(r.apiCallsPerMinute)} per minute   stage ${r.stage}`);
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
