@@ -51,8 +51,26 @@ export function perconaXtraDB(name: string, namespace: string, replicas = 3): ob
 }
 
 /** What goes to the cluster: the rendered objects without the source database (local-config). */
+/**
+ * What goes to the cluster: the rendered objects without the source database (local-config), and
+ * — as a user creates them beside a database, KubeDB's operator being absent — the auth, monitor
+ * and replication Secrets its pods take credentials from (the watcher gates on them too).
+ */
 export function toApply(items: KObject[]): KObject[] {
-  return items.filter((o) => o.metadata?.annotations?.['config.kubernetes.io/local-config'] !== 'true' && o.kind !== 'PerconaXtraDB');
+  const rendered = items.filter((o) => o.metadata?.annotations?.['config.kubernetes.io/local-config'] !== 'true' && o.kind !== 'PerconaXtraDB');
+  const credentials = rendered.filter((o) => o.kind === 'StatefulSet').flatMap((sts) => credentialSecrets(sts.metadata.namespace!, sts.metadata.name));
+  return [...rendered, ...credentials];
+}
+
+/** `<db>-auth`, `<db>-monitor`, `<db>-replication` (kubernetes.io/basic-auth), as a user creates them. */
+export function credentialSecrets(namespace: string, db: string): KObject[] {
+  return (['auth', 'monitor', 'replication'] as const).map((purpose) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${db}-${purpose}`, namespace },
+    type: 'kubernetes.io/basic-auth',
+    stringData: { username: purpose === 'auth' ? 'root' : purpose, password: `${purpose}-${db}-pw` },
+  }));
 }
 
 export function toYaml(objects: object[]): string {

@@ -51,7 +51,7 @@ beforeAll(async () => {
   const docs = (await kubectlOk(['kustomize', join(REPO_ROOT, 'examples', 'watcher')])).split(/^---$/m)
     .filter((doc) => /^kind: (ServiceAccount|Role|RoleBinding|ValidatingAdmissionPolicy|ValidatingAdmissionPolicyBinding)$/m.test(doc));
   expect(docs.map((d) => /^kind: (\w+)$/m.exec(d)![1]).sort()).toEqual(
-    ['Role', 'Role', 'RoleBinding', 'RoleBinding', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    ['Role', 'Role', 'RoleBinding', 'RoleBinding', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding']);
   await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: docs.join('---\n') });
   // A database's StatefulSet as the function renders it, plus an annotation and a finalizer of someone else's.
   const rendered = toApply(await render([perconaXtraDB('vault', ns)])).filter((o) => o.kind === 'StatefulSet');
