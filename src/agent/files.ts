@@ -8,9 +8,8 @@
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTRACT_FILE, GRASTATE_FILE, SYSTEM_SCHEMA_DIR, type PreRunScript, type RunScript } from '../model/kubedb';
-import type { DataDirKind } from '../model/galera';
-import { classifyDataDir, parseGrastate, type Grastate } from './datadir';
-import type { Action, RoundFile } from './member';
+import { classifyDataDir, parseGrastate } from './datadir';
+import type { Action, FileObservation, RoundFile } from './member';
 
 /** In /run-script beside the scripts, so run.sh's cleanup deletes it with them (see member.ts). */
 export const ROUND_FILE = 'pxc-tls-round';
@@ -22,16 +21,6 @@ export interface ContractPaths {
   runScript: string;
   /** /var/lib/mysql (data). */
   data: string;
-}
-
-export interface FileObservation {
-  roundFile?: RoundFile;
-  peerList: boolean;
-  preRun: boolean;
-  runOnPresent: boolean;
-  seqnoText?: string;
-  dataDir: DataDirKind;
-  grastate?: Grastate;
 }
 
 function readText(path: string): string | undefined {

@@ -32,9 +32,8 @@ export interface RoundFile {
   preRun?: PreRunScript;
 }
 
-export interface Observation {
-  /** Monotonic milliseconds. */
-  now: number;
+/** What the contract's files and the data directory show (files.ts reads them). */
+export interface FileObservation {
   roundFile?: RoundFile;
   peerList: boolean;
   preRun: boolean;
@@ -43,6 +42,11 @@ export interface Observation {
   seqnoText?: string;
   dataDir: DataDirKind;
   grastate?: Grastate;
+}
+
+export interface Observation extends FileObservation {
+  /** Monotonic milliseconds. */
+  now: number;
   /** The peers' latest reports (the other members' /peer), gathered this tick while waiting. */
   peers: readonly MemberFacts[];
   decision?: GaleraDecision;

@@ -12,6 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { CONTENT_TYPE } from '../observe/prometheus';
+export { listen as listenOn } from '../observe/http';
 import { memberCertificateProblem, type MemberScope } from '../tls/member';
 import type { Material } from './material';
 
@@ -75,15 +76,4 @@ function peerProblem(socket: TLSSocket, material: Material, scope: Omit<MemberSc
   const intermediates: X509Certificate[] = [];
   for (let c = presented.issuerCertificate; c && c.raw && c !== c.issuerCertificate; c = c.issuerCertificate) intermediates.push(new X509Certificate(c.raw));
   return memberCertificateProblem(leaf, intermediates, material.cas, { ...scope, now: new Date() });
-}
-
-export function listenOn(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host || undefined, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
 }

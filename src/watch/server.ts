@@ -31,13 +31,4 @@ export function createProbeServer(probes: Probes): Server {
   });
 }
 
-export function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host || undefined, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
+export { listen } from '../observe/http';

@@ -3,14 +3,13 @@
 // and examples/watcher's admission policy: it may change its own pod's member-facts annotation and
 // nothing else, on no other pod; it reads its StatefulSet and its decisions ConfigMap by name and
 // nothing more. And the watcher's ConfigMap writes: only its `<db>-pxc-tls-galera` decisions.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { agentKube } from '../../src/agent/kube';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apply, createNamespace, getJson, kubectlOk, type KubectlResult } from '../cluster/kube';
-import { createPods, eventually, perconaXtraDB, render, REPO_ROOT, toApply, toYaml, writeKubeconfig } from './fixture';
+import { createPods, eventually, kubectlAs, perconaXtraDB, render, REPO_ROOT, toApply, toYaml, writeKubeconfig } from './fixture';
 
 jest.setTimeout(180_000);
 
@@ -26,15 +25,6 @@ const env = (k: string) => {
 const tmp = mkdtempSync(join(tmpdir(), 'pxc-tls-agent-policy-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function kubectlAs(kubeconfig: string, args: string[], input?: string): Promise<KubectlResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
-    child.stdin?.end(input);
-  });
-}
 
 /** A token for the ServiceAccount, bound to a pod when given (what kubelet projects into that pod). */
 async function token(ns: string, serviceAccount: string, boundPod?: { name: string; uid: string }): Promise<string> {

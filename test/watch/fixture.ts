@@ -1,12 +1,12 @@
 // Glue for the watcher's tests on the real control plane (test/cluster): render databases with the
 // built function, issue through the real cert-manager, create the gated pods the StatefulSet
 // controller would (there is none here), and run the built watcher bundle as a child process.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { apply, getJson, kubectlOk, kubeconfigPath } from '../cluster/kube';
+import { apply, getJson, kubectlOk, kubeconfigPath, type KubectlResult } from '../cluster/kube';
 import { AGENT_IMAGE } from '../../src/test-support/fixtures';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -291,4 +291,15 @@ users: [{name: u, user: {token: "${token}"}}]
 contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 `, { mode: 0o600 });
+}
+
+/** kubectl with a ServiceAccount's token kubeconfig (not the rig's admin kubeconfig); stdin when given. */
+export function kubectlAs(kubeconfig: string, args: string[], input?: string): Promise<KubectlResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+    });
+    child.stdin?.end(input);
+  });
 }

@@ -2,12 +2,11 @@
 // ServiceAccount (a token, under the example's namespaced RBAC, which grants `patch` on
 // StatefulSets) may set or remove the verdict annotation of a StatefulSet and change nothing else.
 // Every request goes to the API server for real; the objects are re-read to show what it kept.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apply, createNamespace, getJson, kubectl, kubectlOk, type KubectlResult } from '../cluster/kube';
-import { eventually, perconaXtraDB, render, REPO_ROOT, toApply, toYaml, writeKubeconfig } from './fixture';
+import { eventually, kubectlAs, perconaXtraDB, render, REPO_ROOT, toApply, toYaml, writeKubeconfig } from './fixture';
 
 jest.setTimeout(180_000);
 
@@ -22,15 +21,6 @@ const env = (k: string) => {
 const tmp = mkdtempSync(join(tmpdir(), 'pxc-tls-policy-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** kubectl with a ServiceAccount's token (not the rig's admin kubeconfig). */
-function kubectlAs(kubeconfig: string, args: string[]): Promise<KubectlResult> {
-  return new Promise((resolve, reject) => {
-    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
-  });
-}
 
 async function tokenKubeconfig(ns: string, serviceAccount: string): Promise<string> {
   const token = (await kubectlOk(['create', 'token', serviceAccount, '-n', ns, '--duration=1h'])).trim();
