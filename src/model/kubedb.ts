@@ -3,7 +3,7 @@
  * ../shared/reference/kubedb-facts.md (AM = kubedb/apimachinery, DOCS = kubedb/docs,
  * MD2021 = the 2021 community MariaDB operator, PX2021 = the 2021 PerconaXtraDB operator,
  * PXINIT = kubedb/percona-xtradb-init-docker, KM = kmodules/client-go). "Inferred" marks our choice
- * where no public source exists; the README lists those choices.
+ * where no public source exists; docs/kubedb-fidelity.md lists those choices.
  */
 
 import type { CertificateSpec } from './generated/certificate';
