@@ -154,8 +154,8 @@ export class Member {
     const round: Round = { id: file.round, stage: 'new' };
     if (file.preRun) round.preRun = file.preRun;
     if (obs.runOnPresent) {
+      // mysqld was started before this agent: how long it has run is unknown (no quick-exit rule for it).
       round.stage = obs.mysql ? 'running' : 'starting';
-      round.startedAt = obs.now;
     } else if (obs.preRun && obs.peerList && file.preRun) {
       round.stage = 'preparing';
     }
@@ -166,8 +166,8 @@ export class Member {
     const previous = this.round!;
     if (previous.stage === 'starting' || previous.stage === 'running') {
       this.mysqldExits++;
-      const ran = now - (previous.startedAt ?? now);
-      this.quickExits = ran < this.quickExitMs ? this.quickExits + 1 : 0;
+      const quick = previous.startedAt !== undefined && now - previous.startedAt < this.quickExitMs;
+      this.quickExits = quick ? this.quickExits + 1 : 0;
     }
     this.round = { id: this.options.newRoundId(), stage: 'new' };
     if (this.quickExits > 0) {
