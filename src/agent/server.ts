@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { CONTENT_TYPE } from '../observe/prometheus';
 export { listen as listenOn } from '../observe/http';
-import { memberCertificateProblem, type MemberScope } from '../tls/member';
+import { memberCertificateProblem, type MemberScope } from './peer-identity';
 import type { Material } from './material';
 
 export interface AgentEndpoints {

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { memberCertificateProblem } from './member';
-import { CertFactory } from './testing/certs';
+import { memberCertificateProblem } from './peer-identity';
+import { CertFactory } from '../tls/testing/certs';
 
 const certs = new CertFactory();
 afterAll(() => certs.cleanup());

@@ -5,10 +5,14 @@
  * name of this database, `<db>-<i>.<db>-pods.<ns>.svc` (the server certificate's
  * `*.<db>-pods.<ns>.svc` does) — so another database's members, under the same CA, are refused.
  * Pure: certificates and the clock in, a reason out (undefined: a member).
+ *
+ * The `exposure` branch adds src/tls/member.ts (memberCertificateViolation: also the usages, names
+ * that are not the database's, and the very pod a peer claims to be); once it is merged, the agent's
+ * server asks that instead and this file goes.
  */
 import type { X509Certificate } from 'node:crypto';
 import { peerDNS } from '../model/names';
-import { chainsTo } from './pem';
+import { chainsTo } from '../tls/pem';
 
 export interface MemberScope {
   database: string;
