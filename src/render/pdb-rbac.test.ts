@@ -15,6 +15,11 @@ describe('PodDisruptionBudget (AM SyncPetSetPodDisruptionBudget): maxUnavailable
   });
 });
 
+test('no PodDisruptionBudget while halted (no pods)', () => {
+  const halted = resolveDatabase(perconaXtraDB('sample-pxc', withSpec({ halted: true })), { ...DEFAULT_RENDER_OPTIONS, images: { agent: AGENT_IMAGE } });
+  expect(renderPodDisruptionBudget(halted)).toBeUndefined();
+});
+
 test('the pods\' Role holds the agent\'s rights only, each scoped to its objects by name', () => {
   expect(renderRole(model(3)).rules).toEqual([
     { apiGroups: [''], resources: ['pods'], resourceNames: ['sample-pxc-0', 'sample-pxc-1', 'sample-pxc-2'], verbs: ['patch'] },

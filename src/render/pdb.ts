@@ -12,7 +12,8 @@ import { renderedMeta } from './meta';
 import { DatabaseModel } from './resolve';
 
 export function renderPodDisruptionBudget(model: DatabaseModel): PodDisruptionBudget | undefined {
-  const maxUnavailable = podDisruptionBudgetMaxUnavailable(model.replicas);
+  // None while halted: no pods (KubeDB deletes it at replicas ≤ 1).
+  const maxUnavailable = model.halted ? undefined : podDisruptionBudgetMaxUnavailable(model.replicas);
   if (maxUnavailable === undefined) return undefined;
   return {
     apiVersion: 'policy/v1',
