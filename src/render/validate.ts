@@ -3,11 +3,12 @@
  * database and what the rest of the list holds. All problems are reported, not just the first.
  */
 import { CATALOG, KNOWN_VERSIONS } from '../model/catalog';
-import { CERT_ALIASES, FORBIDDEN_ENV, ISSUER_GROUP, ISSUER_KINDS, MIN_REPLICAS, PROMETHEUS_AGENTS, SERVICE_ALIASES, VOLUME } from '../model/kubedb';
+import { CERT_ALIASES, FORBIDDEN_ENV, ISSUER_GROUP, KUBEDB_GROUP, ISSUER_KINDS, MIN_REPLICAS, PROMETHEUS_AGENTS, SERVICE_ALIASES, VOLUME } from '../model/kubedb';
 import { isDNSName, isEmailAddress, isIPAddress, isLabelName, isSubdomainName, isURI, parseGoDuration } from '../model/formats';
 import { checkType, error, isString, Problem, warning } from './problems';
 import { CertificateSpec, Monitor, PerconaXtraDB, TypedObjectRef } from '../model/perconaxtradb';
 import { isPlainObject } from '../krm/types';
+import { checkAgainstSchema } from './schema-check';
 
 /** Issuers and ClusterIssuers present in the ResourceList. */
 export interface IssuerIndex {
@@ -314,9 +315,12 @@ const CHECKS: readonly Check[] = [
   checkServiceTemplates,
 ];
 
-/** A database without TLS is passed through; only a TLS request that cannot be honoured is a problem. */
+/**
+ * A database without TLS is passed through; what KubeDB's CRD schema refuses and a TLS request that
+ * cannot be honoured are problems.
+ */
 export function validateWithoutTLS(db: PerconaXtraDB, issuers: IssuerIndex): Problem[] {
-  return [...checkRequireSSL(db, issuers), ...checkTLS(db, issuers)];
+  return withSchemaProblems(db, [...checkRequireSSL(db, issuers), ...checkTLS(db, issuers)]);
 }
 
 export function validateDatabase(db: PerconaXtraDB, issuers: IssuerIndex): Problem[] {
@@ -326,5 +330,17 @@ export function validateDatabase(db: PerconaXtraDB, issuers: IssuerIndex): Probl
     // Without a usable name, namespace or spec the later checks only repeat the same problem.
     if (check === checkSpec && problems.some((p) => p.severity === 'error')) break;
   }
-  return problems;
+  return withSchemaProblems(db, problems);
+}
+
+/**
+ * The schema's findings first (the object's shape), then ours. Where both found an error at the same
+ * path ours says more and is kept; ours below a path the schema already refused are left out.
+ */
+function withSchemaProblems(db: PerconaXtraDB, problems: readonly Problem[]): Problem[] {
+  const schema = checkAgainstSchema(db, db.apiVersion.slice(KUBEDB_GROUP.length + 1));
+  const ours = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.path));
+  const refused = schema.flatMap((p) => (p.path === undefined ? [] : [p.path]));
+  const below = (path: string | undefined) => path !== undefined && refused.some((r) => path.startsWith(r + '.') || path.startsWith(r + '['));
+  return [...schema.filter((p) => !ours.has(p.path)), ...problems.filter((p) => !below(p.path))];
 }
