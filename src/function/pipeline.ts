@@ -10,6 +10,7 @@
  */
 import { Result } from '../krm/results';
 import { groupOf, KubeObject, OutputItem, refOf } from '../krm/types';
+import { ReplacedImage } from '../model/catalog';
 import { ISSUER_GROUP } from '../model/kubedb';
 import { resolveDatabase } from '../render/resolve';
 import { RenderOptions } from '../model/options';
@@ -73,6 +74,7 @@ function toResult(object: KubeObject, problem: Problem): Result {
 interface Rendered {
   db: PerconaXtraDB;
   objects: KubeObject[];
+  replacedImages: readonly ReplacedImage[];
 }
 
 /** Two databases of the same namespace and name would render the same objects: both fail. */
@@ -113,7 +115,7 @@ export function renderResourceList(items: readonly KubeObject[], options: Render
     }
     const model = resolveDatabase(db, options);
     results.push(...[...problems, ...renderWarnings(model)].map((p) => toResult(db, p)));
-    rendered.push({ db, objects: renderDatabase(model).map((object) => withGeneratedMark(object, model.name)) });
+    rendered.push({ db, objects: renderDatabase(model).map((object) => withGeneratedMark(object, model.name)), replacedImages: model.replacedImages });
     verdicts.set(db, 'rendered');
   }
 
@@ -155,11 +157,11 @@ export function renderResourceList(items: readonly KubeObject[], options: Render
     output.push({ object, origin });
   });
   const nextIndex = highestIndexByPath(output.map((o) => o.object));
-  for (const { db, objects } of rendered) {
+  for (const { db, objects, replacedImages } of rendered) {
     if (verdicts.get(db) !== 'rendered') continue;
     const placed = place(db, objects, nextIndex);
     output.push(...placed.map((object) => ({ object })));
-    results.push(toResult(db, { severity: 'info', message: summary(objects, pathOf(placed[0]!)) }));
+    results.push(toResult(db, { severity: 'info', message: summary(objects, pathOf(placed[0]!), replacedImages) }));
   }
   results.push(...removedResults(items.filter((item) => !keep(item)), rendered, verdictByKey), ...orphanResults(items, verdictByKey, ownerOf));
   return { items: output, results };
@@ -226,11 +228,15 @@ function collisionPath(db: PerconaXtraDB, object: KubeObject): string {
   return index >= 0 ? `spec.tls.certificates[${index}].secretName` : 'metadata.name';
 }
 
-function summary(objects: readonly KubeObject[], path: string | undefined): string {
+/** What was rendered, where, and which catalog images an override replaced (only those the objects use). */
+function summary(objects: readonly KubeObject[], path: string | undefined, replacedImages: readonly ReplacedImage[]): string {
   const counts = new Map<string, number>();
   for (const object of objects) counts.set(object.kind, (counts.get(object.kind) ?? 0) + 1);
   const list = [...counts].map(([kind, count]) => (count > 1 ? `${count} ${kind}s` : `1 ${kind}`)).join(', ');
-  return `rendered ${list}${path ? ` into ${path}` : ''}`;
+  const used = JSON.stringify(objects);
+  const images = replacedImages.filter((r) => used.includes(JSON.stringify(r.to)));
+  const replaced = images.length > 0 ? `; images replaced: ${images.map((r) => `${r.component} ${r.from} → ${r.to} (${r.by})`).join(', ')}` : '';
+  return `rendered ${list}${path ? ` into ${path}` : ''}${replaced}`;
 }
 
 /** Generated objects removed because their database no longer renders them (replaced ones are not reported). */

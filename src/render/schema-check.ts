@@ -103,6 +103,23 @@ function unknownField(walk: Walk, key: string, known: readonly string[], inOther
   return `unknown field ${JSON.stringify(key)}${hint || (known.length > 0 && known.length <= 12 ? `; known fields: ${known.join(', ')}` : '')}`;
 }
 
+/** An unpaired UTF-16 surrogate (from a `"\ud800"` escape): no Go program (kpt, kustomize, the API server) can hold it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function findLoneSurrogates(value: unknown, path: string, problems: Problem[], depth = 0): void {
+  if (depth > 200 || problems.length > MAX_PROBLEMS) return;
+  const complain = (at: string) => problems.push(error(at, 'contains an unpaired UTF-16 surrogate (a \\ud800–\\udfff escape), which kpt, kustomize and the API server cannot read'));
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) complain(path);
+  } else if (Array.isArray(value)) value.forEach((item, index) => findLoneSurrogates(item, `${path}[${index}]`, problems, depth + 1));
+  else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(key)) complain(childPath(path, key));
+      else findLoneSurrogates(item, childPath(path, key), problems, depth + 1);
+    }
+  }
+}
+
 /** The problems KubeDB's CRD schema finds in `object` (a PerconaXtraDB of `version`, v1 or v1alpha2). */
 export function checkAgainstSchema(object: unknown, version: string): Problem[] {
   const schema = perconaXtraDBSchema();
@@ -111,6 +128,7 @@ export function checkAgainstSchema(object: unknown, version: string): Problem[] 
   const otherVersion = Object.keys(schema.roots).find((v) => v !== version) ?? version;
   const walk: Walk = { schema, problems: [], version, otherVersion };
   check(walk, object, root, schema.roots[otherVersion], '');
+  findLoneSurrogates(object, '', walk.problems);
   if (walk.problems.length <= MAX_PROBLEMS) return walk.problems;
   const shown = walk.problems.slice(0, MAX_PROBLEMS);
   shown.push(error(undefined, `and ${walk.problems.length - MAX_PROBLEMS} more problems against KubeDB's CRD schema`));

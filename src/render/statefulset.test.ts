@@ -8,7 +8,7 @@ type Pod = { schedulingGates?: { name: string }[]; containers: Container[]; init
 type Container = { name: string; args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; volumeMounts?: Array<{ name: string; mountPath: string }>; [k: string]: unknown };
 
 function render(db = perconaXtraDB(), options: Partial<RenderOptions> = {}) {
-  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: {}, ...options }));
+  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: { versions: {}, mirror: {} }, ...options }));
   const spec = sts.spec as { replicas: number; serviceName: string; template: { spec: Pod }; volumeClaimTemplates?: unknown[] };
   const pod = spec.template.spec;
   const container = (name: string) => pod.containers.find((c) => c.name === name);

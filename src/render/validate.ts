@@ -3,12 +3,13 @@
  * database and what the rest of the list holds. All problems are reported, not just the first.
  */
 import { CATALOG, KNOWN_VERSIONS } from '../model/catalog';
-import { CERT_ALIASES, FORBIDDEN_ENV, ISSUER_GROUP, KUBEDB_GROUP, ISSUER_KINDS, MIN_REPLICAS, PROMETHEUS_AGENTS, SERVICE_ALIASES, VOLUME } from '../model/kubedb';
+import { CERT_ALIASES, CONTAINER, FORBIDDEN_ENV, ISSUER_GROUP, KUBEDB_GROUP, ISSUER_KINDS, MIN_REPLICAS, PROMETHEUS_AGENTS, SERVICE_ALIASES, VOLUME } from '../model/kubedb';
 import { isDNSName, isEmailAddress, isIPAddress, isLabelName, isSubdomainName, isURI, parseGoDuration } from '../model/formats';
 import { checkType, error, isString, Problem, warning } from './problems';
 import { CertificateSpec, Monitor, PerconaXtraDB, TypedObjectRef } from '../model/perconaxtradb';
 import { isPlainObject } from '../krm/types';
 import { checkAgainstSchema } from './schema-check';
+import { didYouMean } from '../model/near-miss';
 
 /** Issuers and ClusterIssuers present in the ResourceList. */
 export interface IssuerIndex {
@@ -263,10 +264,19 @@ const checkPodTemplate: Check = (db) => {
       problems.push(...checkType(`spec.podTemplate.spec.${field}`, containers, 'list'));
       continue;
     }
+    const ours = field === 'containers' ? [CONTAINER.db, CONTAINER.coordinator, ...(db.spec?.monitor ? [CONTAINER.exporter] : [])] : [CONTAINER.init];
     containers.forEach((container, index) => {
       const path = `spec.podTemplate.spec.${field}[${index}]`;
       if (!isPlainObject(container) || !isString(container.name) || container.name === '') problems.push(error(`${path}.name`, 'is required'));
-      else checkEnv(`${path}.env`, container.env);
+      else {
+        // A container of another name is added to the pod as it is: without an image it cannot run.
+        if (!ours.includes(container.name as never) && (container.image === undefined || container.image === null || container.image === '')) {
+          problems.push(
+            error(`${path}.name`, `"${container.name}" is not a container pxc-tls renders (${ours.join(', ')}), and an added container needs an image${didYouMean(container.name, ours)}`),
+          );
+        }
+        checkEnv(`${path}.env`, container.env);
+      }
     });
   }
   const volumes = spec.volumes;
