@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { kubedbReferenceDir } from '../test-support/shared-reference';
 import { perconaXtraDBSchema, QUANTITY } from './perconaxtradb-schema';
 
+// The repository's script (not a room of src/), run here as `node scripts/derive-crd-schema.cjs` would.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const script = require('../../scripts/derive-crd-schema.cjs') as {
+const script = require(join(__dirname, '../../scripts/derive-crd-schema.cjs')) as {
   derivedModule(crdPath: string): string;
   OUTPUT: string;
   CRD_NAME: string;
