@@ -28,6 +28,8 @@ export interface ResourceListInput {
   apiVersion: string;
   /** The items as read. When `problems` is not empty some may not be Kubernetes objects at all. */
   items: KubeObject[];
+  /** The items exactly as read (`items` fills in missing metadata), written back when their text could not be cut out. */
+  rawItems: unknown[];
   /** The source text of each item as a compact sequence entry at column 0, when it could be cut out faithfully. */
   itemTexts?: string[];
   functionConfig?: Record<string, unknown>;
@@ -80,9 +82,10 @@ export function readResourceList(text: string, options: ReadOptions = DEFAULT_RE
   }
   if (loadOptions.json) problems.push(...duplicateKeyProblems(text, rawItems, functionConfig));
   const itemTexts = cutItemTexts(text, rawItems, loadOptions);
-  const items = rawItems as KubeObject[];
-  for (const item of items) if (isPlainObject(item) && item.metadata === undefined) item.metadata = {};
-  const result: ResourceListInput = { apiVersion: String(doc.apiVersion), items, problems };
+  // No metadata, or `metadata:` left empty (null), reads as empty metadata; the item as written is
+  // kept for writing it back.
+  const items = rawItems.map((item) => (isPlainObject(item) && (item.metadata === undefined || item.metadata === null) ? { ...item, metadata: {} } : item)) as KubeObject[];
+  const result: ResourceListInput = { apiVersion: String(doc.apiVersion), items, rawItems, problems };
   if (isPlainObject(functionConfig)) result.functionConfig = functionConfig;
   if (itemTexts) result.itemTexts = itemTexts;
   return result;
@@ -117,7 +120,7 @@ function duplicateKeyProblems(text: string, items: readonly unknown[], functionC
   const problems: Result[] = [];
   for (const { path, line } of duplicates) {
     const [top, index, ...rest] = path;
-    const message = `duplicate key ${JSON.stringify(String(path[path.length - 1]))} (line ${line}): YAML forbids it, and tools disagree on which value applies`;
+    const message = `duplicate key ${JSON.stringify(String(path[path.length - 1]))}${line === undefined ? '' : ` (line ${line})`}: YAML forbids it, and tools disagree on which value applies`;
     if (top === 'items' && typeof index === 'number') {
       problems.push({ severity: 'error', message, resourceRef: refOf(items[index]), field: { path: fieldPath(rest) } });
     } else if (top === 'functionConfig') {

@@ -13,7 +13,7 @@ import { KubeObject, OutputItem } from './types';
 import { emitSequenceItem } from './yaml-emit';
 import { ResourceListInput } from './yaml-read';
 
-export function writeResourceList(input: Pick<ResourceListInput, 'apiVersion' | 'items' | 'itemTexts'>, items: readonly OutputItem[], results: readonly Result[]): string {
+export function writeResourceList(input: Pick<ResourceListInput, 'apiVersion' | 'items' | 'itemTexts' | 'rawItems'>, items: readonly OutputItem[], results: readonly Result[]): string {
   const out: string[] = [`apiVersion: ${input.apiVersion}\n`, 'kind: ResourceList\n'];
   out.push(items.length === 0 ? 'items: []\n' : 'items:\n');
   for (const item of items) out.push(itemText(input, item));
@@ -24,11 +24,12 @@ export function writeResourceList(input: Pick<ResourceListInput, 'apiVersion' | 
   return out.join('');
 }
 
-function itemText(input: Pick<ResourceListInput, 'items' | 'itemTexts'>, item: OutputItem): string {
-  const source = item.origin === undefined ? undefined : input.itemTexts?.[item.origin];
-  if (source === undefined || item.origin === undefined) return emitSequenceItem(item.object);
+function itemText(input: Pick<ResourceListInput, 'items' | 'itemTexts' | 'rawItems'>, item: OutputItem): string {
+  if (item.origin === undefined) return emitSequenceItem(item.object);
   const original = input.items[item.origin]!;
-  if (item.object === original) return source;
+  const source = input.itemTexts?.[item.origin];
+  if (item.object === original) return source ?? emitSequenceItem(input.rawItems[item.origin]);
+  if (source === undefined) return emitSequenceItem(item.object);
   const changes = annotationChanges(original, item.object);
   if (changes === undefined) return emitSequenceItem(item.object);
   return editInText(source, changes, item.object) ?? emitSequenceItem(item.object);
