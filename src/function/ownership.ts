@@ -23,9 +23,9 @@ function digest(text: string): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
-/** The mark of an object rendered for the database `databaseName` (in the object's namespace). */
+/** The mark of an object rendered for the database `databaseName` (in the object's namespace); `v1-` names the scheme. */
 export function generatedMark(databaseName: string, object: KubeObject): string {
-  return digest(`pxc-tls generated\n${databaseName}\n${groupOf(object.apiVersion)}/${object.kind}\n${object.metadata.name ?? ''}`);
+  return 'v1-' + digest(`pxc-tls generated\n${databaseName}\n${groupOf(object.apiVersion)}/${object.kind}\n${object.metadata.name ?? ''}`);
 }
 
 /** The object with its mark added: every object pxc-tls renders carries one. */

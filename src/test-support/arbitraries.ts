@@ -97,7 +97,7 @@ const ownAnnotations = fc.record(
     'config.kubernetes.io/local-config': fc.constantFrom('true', 'false'),
     'pxc-tls.dev/local-config-added': fc.oneof(fc.constant('true'), troubleValue),
     'pxc-tls.dev/database': fc.oneof(dnsLabel, troubleValue),
-    'pxc-tls.dev/generated': fc.oneof(fc.stringMatching(/^[0-9a-f]{16}$/), troubleValue),
+    'pxc-tls.dev/generated': fc.oneof(fc.stringMatching(/^v1-[0-9a-f]{16}$/), troubleValue),
     'config.kubernetes.io/path': fc.oneof(fc.constantFrom('db.yaml', 'dbs/a.yaml', 'x'), troubleValue),
     'config.kubernetes.io/index': fc.oneof(fc.constantFrom('0', '1', '7'), troubleValue),
     'app.example/note': troubleString,
