@@ -3,25 +3,16 @@
  * comes off when pxc-tls stops rendering a database (only the mark it added), and pxc-tls's own
  * annotations copied onto other objects never get them removed.
  */
-import { load } from 'js-yaml';
 import { KubeObject } from '../krm/types';
 import { emitMapping } from '../krm/yaml-emit';
 import { issuer, perconaXtraDB, resourceList, withoutTLS } from '../test-support/fixtures';
 import { generatedMark } from './ownership';
 import { runFunction } from './run';
+import { kinds, runItems } from './testing/run-items';
 
-interface Output {
-  items: KubeObject[];
-  results: Array<{ severity: string; message: string; resourceRef?: { name: string; kind: string }; field?: { path: string } }>;
-}
-
-function run(items: unknown[], config?: unknown): Output & { stdout: string; exitCode: number } {
-  const result = runFunction(resourceList(items, config));
-  return { ...(load(result.stdout) as Output), stdout: result.stdout, exitCode: result.exitCode };
-}
+const run = runItems;
 
 const itemsOf = (stdout: string): string => stdout.replace(/\nresults:\n[\s\S]*$/, '\n');
-const kinds = (items: KubeObject[]) => items.map((i) => `${i.kind}/${i.metadata.name}`);
 const LOCAL = 'config.kubernetes.io/local-config';
 const ADDED = 'pxc-tls.dev/local-config-added';
 const kubedbMode = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { mode: 'kubedb' } };

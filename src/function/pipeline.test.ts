@@ -1,19 +1,10 @@
 import { load } from 'js-yaml';
 import { runFunction } from './run';
-import { KubeObject } from '../krm/types';
+import { kinds, Output, runItems } from './testing/run-items';
 import { inNamespace, issuer, perconaXtraDB, resourceList, withoutTLS, withSpec } from '../test-support/fixtures';
 
-interface Output {
-  items: KubeObject[];
-  results: Array<{ severity: string; message: string; resourceRef?: { name: string; kind: string }; field?: { path: string } }>;
-}
+const run = runItems;
 
-function run(items: unknown[], config?: unknown): Output & { stdout: string; exitCode: number } {
-  const result = runFunction(resourceList(items, config));
-  return { ...(load(result.stdout) as Output), stdout: result.stdout, exitCode: result.exitCode };
-}
-
-const kinds = (items: KubeObject[]) => items.map((i) => `${i.kind}/${i.metadata.name}`);
 
 describe('renderResourceList', () => {
   it('renders the docs example: certificates, placeholders, services, RBAC, StatefulSet', () => {
