@@ -27,7 +27,15 @@ function nearMiss(item: KubeObject): Result | undefined {
 }
 
 export function nearMissResults(items: readonly KubeObject[]): Result[] {
-  const results = items.flatMap((item) => nearMiss(item) ?? []);
+  // A package repeats a few kinds thousands of times: judge each apiVersion and kind once.
+  const nearKinds = new Map<string, boolean>();
+  const results = items.flatMap((item) => {
+    const key = `${item.apiVersion}\n${item.kind}`;
+    if (nearKinds.get(key) === false) return [];
+    const result = nearMiss(item);
+    nearKinds.set(key, result !== undefined);
+    return result ?? [];
+  });
   if (!items.some(isPerconaXtraDB)) {
     results.push({
       severity: 'info',

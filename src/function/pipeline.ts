@@ -127,9 +127,13 @@ export function renderResourceList(items: readonly KubeObject[], options: Render
     const key = dbKey(db.metadata.namespace, db.metadata.name);
     if (verdictByKey.get(key) !== 'failed') verdictByKey.set(key, verdicts.get(db)!);
   }
+  const owners = new Map<KubeObject, string | undefined>();
   const ownerOf = (item: KubeObject): string | undefined => {
+    if (owners.has(item)) return owners.get(item);
     const database = generatedFor(item);
-    return database === undefined ? undefined : dbKey(item.metadata.namespace, database);
+    const owner = database === undefined ? undefined : dbKey(item.metadata.namespace, database);
+    owners.set(item, owner);
+    return owner;
   };
   const keep = (item: KubeObject): boolean => {
     const owner = ownerOf(item);
@@ -233,7 +237,7 @@ function summary(objects: readonly KubeObject[], path: string | undefined, repla
   const counts = new Map<string, number>();
   for (const object of objects) counts.set(object.kind, (counts.get(object.kind) ?? 0) + 1);
   const list = [...counts].map(([kind, count]) => (count > 1 ? `${count} ${kind}s` : `1 ${kind}`)).join(', ');
-  const used = JSON.stringify(objects);
+  const used = replacedImages.length > 0 ? JSON.stringify(objects) : '';
   const images = replacedImages.filter((r) => used.includes(JSON.stringify(r.to)));
   const replaced = images.length > 0 ? `; images replaced: ${images.map((r) => `${r.component} ${r.from} → ${r.to} (${r.by})`).join(', ')}` : '';
   return `rendered ${list}${path ? ` into ${path}` : ''}${replaced}`;
