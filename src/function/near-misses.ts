@@ -19,10 +19,10 @@ function nearMiss(item: KubeObject): Result | undefined {
   const kindIsNear = !kindIsOurs && nearestWord(item.kind, [PERCONA_XTRADB_KIND]) !== undefined;
   const groupIsOurs = group === KUBEDB_GROUP;
   const groupIsNear = !groupIsOurs && nearestWord(group, [KUBEDB_GROUP]) !== undefined;
-  const warn = (path: string, message: string): Result => ({ severity: 'warning', message: `${message}; pxc-tls passes it through without rendering anything`, resourceRef: refOf(item), field: { path } });
+  const warn = (path: string, message: string): Result => ({ severity: 'warning', message: `${message}: pxc-tls passes it through without rendering anything`, resourceRef: refOf(item), field: { path } });
   if (kindIsOurs && groupIsOurs) return warn('apiVersion', `${item.apiVersion} is not a version of PerconaXtraDB that KubeDB serves (${SERVED})`);
-  if (kindIsOurs && groupIsNear) return warn('apiVersion', `group "${group}" is not ${KUBEDB_GROUP}; did you mean ${SERVED}?`);
-  if (kindIsNear && (groupIsOurs || groupIsNear)) return warn('kind', `kind "${item.kind}" is not ${PERCONA_XTRADB_KIND}; did you mean ${JSON.stringify(PERCONA_XTRADB_KIND)}?`);
+  if (kindIsOurs && groupIsNear) return warn('apiVersion', `group "${group}" is not ${KUBEDB_GROUP} (did you mean ${SERVED}?)`);
+  if (kindIsNear && (groupIsOurs || groupIsNear)) return warn('kind', `kind "${item.kind}" is not ${PERCONA_XTRADB_KIND} (did you mean ${JSON.stringify(PERCONA_XTRADB_KIND)}?)`);
   return undefined;
 }
 
