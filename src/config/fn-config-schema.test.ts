@@ -1,13 +1,14 @@
 /**
  * fn-config/schema.json and parseFnConfig must describe the same options. There is no JSON Schema
  * validator among the dependencies, so this test carries a small one for exactly the keywords the
- * schema uses (type, const, enum, pattern, minLength, maxLength, properties, additionalProperties,
- * required, $ref), and checks that schema and parser agree on a table of inputs, on the option
+ * schema uses (type, const, enum, pattern, minLength, maxLength, properties, patternProperties,
+ * additionalProperties, propertyNames, required, $ref), and checks that schema and parser agree on a table of inputs, on the option
  * set, and on the shipped examples.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
+import { KNOWN_VERSIONS } from '../model/catalog';
 import { CONFIG_API_VERSION, CONFIG_KIND, parseFnConfig } from './fn-config';
 
 type Schema = {
@@ -19,7 +20,9 @@ type Schema = {
   minLength?: number;
   maxLength?: number;
   properties?: Record<string, Schema>;
-  additionalProperties?: boolean;
+  patternProperties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  propertyNames?: Schema;
   required?: string[];
   default?: unknown;
   examples?: unknown[];
@@ -28,7 +31,7 @@ type Schema = {
 
 const ROOT = join(__dirname, '../..');
 const schema = JSON.parse(readFileSync(join(ROOT, 'fn-config/schema.json'), 'utf8')) as Schema;
-const KNOWN_KEYWORDS = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'properties', 'additionalProperties', 'required', 'default', 'examples']);
+const KNOWN_KEYWORDS = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'properties', 'patternProperties', 'additionalProperties', 'propertyNames', 'required', 'default', 'examples']);
 
 function resolve(node: Schema): Schema {
   if (!node.$ref) return node;
@@ -57,9 +60,11 @@ function validate(value: unknown, node: Schema, path = ''): string[] {
     const problems = (s.required ?? []).filter((key) => !(key in object)).map((key) => (path ? `${path}.${key}` : key));
     for (const [key, child] of Object.entries(object)) {
       const childPath = path ? `${path}.${key}` : key;
-      const property = s.properties?.[key];
-      if (property) problems.push(...validate(child, property, childPath));
+      const property = s.properties?.[key] ?? Object.entries(s.patternProperties ?? {}).find(([pattern]) => new RegExp(pattern, 'u').test(key))?.[1];
+      if (s.propertyNames && validate(key, s.propertyNames, childPath).length > 0) problems.push(childPath);
+      else if (property) problems.push(...validate(child, property, childPath));
       else if (s.additionalProperties === false) problems.push(childPath);
+      else if (typeof s.additionalProperties === 'object') problems.push(...validate(child, s.additionalProperties, childPath));
     }
     return problems;
   }
@@ -101,13 +106,15 @@ const specLeaves = leaves(specSchema);
 const configMapSchema = schema.$defs!.ConfigMapData!;
 
 describe('fn-config/schema.json', () => {
-  it('uses only the keywords this test understands, and every object closes with additionalProperties: false', () => {
+  it('uses only the keywords this test understands, and every object with fields is closed (additionalProperties false or a schema)', () => {
     const walk = (node: unknown, path: string): void => {
       if (typeof node !== 'object' || node === null) return;
       const s = node as Record<string, unknown>;
       for (const key of Object.keys(s)) expect({ path, key, known: KNOWN_KEYWORDS.has(key) }).toEqual({ path, key, known: true });
-      if (s.type === 'object' && s.properties) expect({ path, additionalProperties: s.additionalProperties }).toEqual({ path, additionalProperties: false });
+      if (s.type === 'object' && (s.properties || s.patternProperties || s.additionalProperties !== undefined)) expect({ path, closed: s.additionalProperties === false || typeof s.additionalProperties === 'object' }).toEqual({ path, closed: true });
       for (const [key, child] of Object.entries((s.properties ?? {}) as Record<string, unknown>)) walk(child, `${path}.${key}`);
+      for (const [key, child] of Object.entries((s.patternProperties ?? {}) as Record<string, unknown>)) walk(child, `${path}.patternProperties.${key}`);
+      if (typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${path}.additionalProperties`);
       for (const [key, child] of Object.entries((s.$defs ?? {}) as Record<string, unknown>)) walk(child, `${path}.$defs.${key}`);
     };
     walk(schema, '');
@@ -116,7 +123,7 @@ describe('fn-config/schema.json', () => {
   });
 
   it('has the same option set as parseFnConfig: every schema option parses and sets the config', () => {
-    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.agent', 'images.coordinator', 'images.db', 'images.exporter', 'images.init', 'mode', 'schedulingGate']);
+    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.agent', 'images.mirror', 'images.versions', 'mode', 'schedulingGate']);
     for (const [name, leaf] of specLeaves) {
       const value = sample(leaf);
       const config = typed(nest(name, value));
@@ -134,28 +141,56 @@ describe('fn-config/schema.json', () => {
     }
   });
 
+  /** The typed option as ConfigMap data: `images.versions: {"8.4.3": {db: x}}` → `images.versions.8.4.3.db: x`. */
+  const asData = (name: string, value: unknown): Record<string, string> =>
+    typeof value === 'object' && value !== null ? Object.assign({}, ...Object.entries(value).map(([key, inner]) => asData(`${name}.${key}`, inner))) : { [name]: String(value) };
+
   it('has the same ConfigMap keys as the typed options, and each parses as a string', () => {
-    expect(Object.keys(configMapSchema.properties!).sort()).toEqual(specLeaves.map(([name]) => name).sort());
+    const fixed = specLeaves.filter(([, leaf]) => leaf.type !== 'object').map(([name]) => name);
+    expect(Object.keys(configMapSchema.properties!).sort()).toEqual(fixed.sort());
     for (const [name, leaf] of specLeaves) {
-      const value = String(sample(leaf));
-      const config = configMap({ [name]: value });
+      const config = configMap(asData(name, sample(leaf)));
       expect({ name, schema: validate(config.data, configMapSchema), parser: parse(config) }).toEqual({ name, schema: [], parser: [] });
+      const parsed = parseFnConfig(config).config as unknown as Record<string, unknown>;
+      const got = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], parsed);
+      const typedParsed = parseFnConfig(typed(nest(name, sample(leaf)))).config as unknown as Record<string, unknown>;
+      expect({ name, got }).toEqual({ name, got: leaf.type === 'object' ? sample(leaf) : name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], typedParsed) });
     }
+  });
+
+  it('lists exactly the catalog\'s versions', () => {
+    expect(schema.$defs!.version!.enum).toEqual(KNOWN_VERSIONS);
+    expect(Object.keys(configMapSchema.patternProperties!)[0]).toContain(KNOWN_VERSIONS.map((v) => v.replace(/\./g, '\\.')).join('|'));
   });
 
   // Each row: a typed spec or ConfigMap data, and the field paths both must reject.
   const typedCases: Array<[string, Record<string, unknown>, string[]]> = [
     ['an unknown option', { colour: 'blue' }, ['spec.colour']],
-    ['an unknown image component', { images: { sidecar: 'x:1' } }, ['spec.images.sidecar']],
+    ['an unknown image kind', { images: { sidecar: 'x:1' } }, ['spec.images.sidecar']],
+    ['a global image (it would land on every version)', { images: { db: 'm/pxc:1' } }, ['spec.images.db']],
+    ['an unknown version', { images: { versions: { '9.9.9': { db: 'm/pxc:9' } } } }, ['spec.images.versions.9.9.9']],
+    ['an unknown component of a version', { images: { versions: { '8.4.3': { proxy: 'm/p:1' } } } }, ['spec.images.versions.8.4.3.proxy']],
+    ['a mirror with a trailing slash', { images: { mirror: { 'ghcr.io/': 'm/ghcr' } } }, ['spec.images.mirror.ghcr.io/']],
+    ['a mirror to a prefix with a space', { images: { mirror: { 'ghcr.io': 'm ghcr' } } }, ['spec.images.mirror.ghcr.io']],
     ['a boolean as text', { argoSyncWaves: 'yes' }, ['spec.argoSyncWaves']],
     ['an unknown mode', { mode: 'operator' }, ['spec.mode']],
     ['an invalid domain', { clusterDomain: 'Not A Domain' }, ['spec.clusterDomain']],
     ['an empty domain', { clusterDomain: '' }, ['spec.clusterDomain']],
     ['a domain with an empty label', { clusterDomain: 'a..b' }, ['spec.clusterDomain']],
-    ['an image with a space', { images: { db: 'a b' } }, ['spec.images.db']],
-    ['an empty image', { images: { init: '' } }, ['spec.images.init']],
+    ['an image with a space', { images: { versions: { '8.4.3': { db: 'a b' } } } }, ['spec.images.versions.8.4.3.db']],
+    ['an empty image', { images: { versions: { '8.0.40': { init: '' } } } }, ['spec.images.versions.8.0.40.init']],
     ['a number for a string', { clusterDomain: 5 }, ['spec.clusterDomain']],
-    ['all options valid', { clusterDomain: 'corp.internal', images: { db: 'm/pxc:1', coordinator: 'm/c:1', init: 'm/i:1', exporter: 'm/e:1' }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb' }, []],
+    [
+      'all options valid',
+      {
+        clusterDomain: 'corp.internal',
+        images: { versions: { '8.4.3': { db: 'm/pxc:1', coordinator: 'm/c:1', init: 'm/i:1', exporter: 'm/e:1' } }, mirror: { 'ghcr.io': 'm/ghcr', 'docker.io/prom': 'm/prom' } },
+        schedulingGate: false,
+        argoSyncWaves: true,
+        mode: 'kubedb',
+      },
+      [],
+    ],
   ];
   it.each(typedCases)('typed config, %s: schema and parser reject the same fields', (_name, spec, expected) => {
     const config = typed(spec);
@@ -171,10 +206,13 @@ describe('fn-config/schema.json', () => {
 
   const configMapCases: Array<[string, Record<string, unknown>, string[]]> = [
     ['an unknown key', { colour: 'blue' }, ['colour']],
-    ['an unknown image component', { 'images.sidecar': 'x:1' }, ['images.sidecar']],
+    ['an unknown image option', { 'images.sidecar': 'x:1' }, ['images.sidecar']],
+    ['a global image', { 'images.exporter': 'm/e:1' }, ['images.exporter']],
+    ['an unknown version', { 'images.versions.9.9.9.db': 'm/pxc:9' }, ['images.versions.9.9.9.db']],
+    ['a mirror with a trailing slash', { 'images.mirror.ghcr.io/': 'm/ghcr' }, ['images.mirror.ghcr.io/']],
     ['a boolean that is not true/false', { schedulingGate: 'no' }, ['schedulingGate']],
     ['an unknown mode', { mode: 'Kubedb' }, ['mode']],
-    ['all keys valid', { clusterDomain: 'corp.internal', 'images.exporter': 'm/e:1', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' }, []],
+    ['all keys valid', { clusterDomain: 'corp.internal', 'images.versions.8.4.3.exporter': 'm/e:1', 'images.mirror.ghcr.io': 'm/ghcr', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' }, []],
   ];
   it.each(configMapCases)('ConfigMap data, %s: schema and parser reject the same keys', (_name, data, expected) => {
     expect(validate(data, configMapSchema).sort()).toEqual(expected);
@@ -192,5 +230,10 @@ describe('fn-config/schema.json', () => {
     if (config.kind === CONFIG_KIND) expect(validate(config, schema)).toEqual([]);
     else expect(validate(config.data, configMapSchema)).toEqual([]);
     expect(parseFnConfig(config).results).toEqual([]);
+  });
+
+  it.each(['typed.yaml', 'configmap.yaml'])('fn-config/%s overrides no image: its examples are comments (it names the agent\'s image, which standalone mode requires)', (file) => {
+    const config = loadAll(readFileSync(join(ROOT, 'fn-config', file), 'utf8'))[0] as Record<string, unknown>;
+    expect(parseFnConfig(config).config.images).toEqual({ versions: {}, mirror: {}, agent: 'registry.example.com/platform/pxc-tls:0.1.0' });
   });
 });

@@ -4,7 +4,7 @@ import { renderPodDisruptionBudget } from './pdb';
 import { renderRole } from './rbac';
 import { resolveDatabase } from './resolve';
 
-const model = (replicas: number) => resolveDatabase(perconaXtraDB('sample-pxc', withSpec({ replicas })), { ...DEFAULT_RENDER_OPTIONS, images: { agent: AGENT_IMAGE } });
+const model = (replicas: number) => resolveDatabase(perconaXtraDB('sample-pxc', withSpec({ replicas })), { ...DEFAULT_RENDER_OPTIONS, images: { versions: {}, mirror: {}, agent: AGENT_IMAGE } });
 
 describe('PodDisruptionBudget (AM SyncPetSetPodDisruptionBudget): maxUnavailable = max(1, ⌊(replicas−1)/2⌋), the workload\'s selector', () => {
   test.each([[3, 1], [4, 1], [5, 2], [7, 3]])('%i replicas → maxUnavailable %i', (replicas, max) => {
@@ -16,7 +16,7 @@ describe('PodDisruptionBudget (AM SyncPetSetPodDisruptionBudget): maxUnavailable
 });
 
 test('no PodDisruptionBudget while halted (no pods)', () => {
-  const halted = resolveDatabase(perconaXtraDB('sample-pxc', withSpec({ halted: true })), { ...DEFAULT_RENDER_OPTIONS, images: { agent: AGENT_IMAGE } });
+  const halted = resolveDatabase(perconaXtraDB('sample-pxc', withSpec({ halted: true })), { ...DEFAULT_RENDER_OPTIONS, images: { versions: {}, mirror: {}, agent: AGENT_IMAGE } });
   expect(renderPodDisruptionBudget(halted)).toBeUndefined();
 });
 

@@ -5,7 +5,7 @@ import { renderStatefulSet } from './statefulset';
 import { RenderOptions } from '../model/options';
 
 function render(db = perconaXtraDB(), options: Partial<RenderOptions> = {}) {
-  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: { agent: AGENT_IMAGE }, ...options }));
+  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: { versions: {}, mirror: {}, agent: AGENT_IMAGE }, ...options }));
   const spec = sts.spec!;
   const pod = spec.template.spec!;
   const container = (name: string) => pod.containers.find((c) => c.name === name);

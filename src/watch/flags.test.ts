@@ -1,4 +1,4 @@
-import { FlagError, parseDuration, parseFlags, WatchFlags } from './flags';
+import { clusterSource, FlagError, parseDuration, parseFlags, WatchFlags } from './flags';
 
 const parse = (...args: string[]) => parseFlags(args) as WatchFlags;
 
@@ -31,5 +31,30 @@ describe('pxc-tls watch flags', () => {
   test('help', () => {
     expect(parseFlags(['--help'])).toBe('help');
     expect(parseDuration('1.5s')).toBe(1500);
+  });
+});
+
+describe('clusterSource: which cluster, decided before a client exists', () => {
+  const files = (...paths: string[]) => (path: string) => paths.includes(path);
+  const inPod = { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' };
+  const token = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+  test.each([
+    ['--kubeconfig first', '/k', {}, files('/k', '/home/u/.kube/config'), { kind: 'kubeconfig', paths: ['/k'] }],
+    ['then $KUBECONFIG, the files that exist', undefined, { KUBECONFIG: '/a:/b' }, files('/b'), { kind: 'kubeconfig', paths: ['/b'] }],
+    ['then ~/.kube/config', undefined, inPod, files('/home/u/.kube/config', token), { kind: 'kubeconfig', paths: ['/home/u/.kube/config'] }],
+    ['then the pod\'s service account', undefined, inPod, files(token), { kind: 'in-cluster' }],
+  ])('%s', (_name, kubeconfig, env, exists, expected) => {
+    expect(clusterSource(kubeconfig, env, exists, '/home/u')).toEqual(expected);
+  });
+
+  test.each([
+    ['nothing at all (client-node would retry http://localhost:8080 forever)', undefined, {}, files(), /no cluster to watch: .*Pass --kubeconfig PATH, or deploy the watcher in the cluster/],
+    ['the service host without a token', undefined, inPod, files(), /no cluster to watch/],
+    ['a --kubeconfig that does not exist', '/nope', {}, files(), /--kubeconfig \/nope: no such file/],
+    ['a $KUBECONFIG naming no file', undefined, { KUBECONFIG: '/x:/y' }, files(), /\$KUBECONFIG names no file that exists \(\/x, \/y\)/],
+  ])('refuses %s at once', (_name, kubeconfig, env, exists, message) => {
+    expect(() => clusterSource(kubeconfig, env, exists, '/home/u')).toThrow(FlagError);
+    expect(() => clusterSource(kubeconfig, env, exists, '/home/u')).toThrow(message);
   });
 });

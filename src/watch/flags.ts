@@ -124,3 +124,34 @@ export function parseFlags(args: readonly string[]): WatchFlags | 'help' {
   flags.namespaces = [...new Set(flags.namespaces)];
   return flags;
 }
+
+/** Where a pod's service account token is mounted (Kubernetes; client-node's in-cluster check reads it). */
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export type ClusterSource = { kind: 'kubeconfig'; paths: string[] } | { kind: 'in-cluster' };
+
+/**
+ * Which cluster `pxc-tls watch` talks to, decided before any client is made, in client-node's
+ * loadFromDefault order: --kubeconfig, $KUBECONFIG, ~/.kube/config, then the pod's service account.
+ * With none of them client-node would fall back to http://localhost:8080 and retry forever; this
+ * says so at once instead.
+ */
+export function clusterSource(kubeconfig: string | undefined, env: Readonly<Record<string, string | undefined>>, exists: (path: string) => boolean, home: string): ClusterSource {
+  if (kubeconfig !== undefined) {
+    if (!exists(kubeconfig)) throw new FlagError(`--kubeconfig ${kubeconfig}: no such file`);
+    return { kind: 'kubeconfig', paths: [kubeconfig] };
+  }
+  const fromEnv = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
+  if (fromEnv.length > 0) {
+    const found = fromEnv.filter(exists);
+    if (found.length === 0) throw new FlagError(`$KUBECONFIG names no file that exists (${fromEnv.join(', ')})`);
+    return { kind: 'kubeconfig', paths: found };
+  }
+  const homeConfig = `${home.replace(/\/+$/, '')}/.kube/config`;
+  if (home && exists(homeConfig)) return { kind: 'kubeconfig', paths: [homeConfig] };
+  if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && exists(SERVICE_ACCOUNT_TOKEN)) return { kind: 'in-cluster' };
+  throw new FlagError(
+    'no cluster to watch: no --kubeconfig, no $KUBECONFIG, no ~/.kube/config, and not in a pod (no KUBERNETES_SERVICE_HOST or service account token). ' +
+      'Pass --kubeconfig PATH, or deploy the watcher in the cluster (examples/watcher)',
+  );
+}

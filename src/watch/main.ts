@@ -5,10 +5,11 @@
  * close the server, exit 0.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { existsSync } from 'node:fs';
 import { CERT_ALIAS_LABEL } from '../model/project';
 import { Controller, type Caches } from './controller';
-import { FlagError, parseFlags, WATCH_HELP, type WatchFlags } from './flags';
+import { clusterSource, FlagError, parseFlags, WATCH_HELP, type WatchFlags } from './flags';
 import { SupervisedInformer, type Verb } from './informers';
 import { connect, type Resource } from './kube';
 import { JITTER_FACTOR, LeaderElector } from './leader';
@@ -61,6 +62,13 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
 }
 
 async function run(flags: WatchFlags, log: Logger): Promise<number> {
+  try {
+    clusterSource(flags.kubeconfig, process.env, existsSync, homedir());
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`pxc-tls watch: ${error.message}\n`);
+    return 2;
+  }
   const kube = connect(flags.kubeconfig);
   const identity = flags.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
   const leaseNamespace = flags.leaseNamespace ?? process.env.POD_NAMESPACE ?? kube.ownNamespace();
