@@ -22,6 +22,8 @@ export interface PodContext {
   log(line: string): void;
   terminationGraceMs(): number;
   onExit(c: ContainerRuntime, code: number): void;
+  /** Records a launcher pid for the node janitor. */
+  track(pid: number): void;
 }
 
 type State =
@@ -29,12 +31,15 @@ type State =
   | { running: { startedAt: string } }
   | { terminated: { exitCode: number; reason: string; startedAt?: string; finishedAt: string; message?: string; containerID?: string } };
 
+const withNulls = (s: object) => ({ waiting: null, running: null, terminated: null, ...s });
+
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 export class ContainerRuntime {
   restartCount = 0;
   state: State = { waiting: { reason: 'ContainerCreating' } };
   lastState: State | Record<string, never> = {};
+  private lastTerminated?: State;
   ready = false;
   started = false;
   /** Consecutive exits (restart back-off: the first restart is immediate, then base·2^(n-2)). */
@@ -106,6 +111,7 @@ export class ContainerRuntime {
       env: this.env,
       logPath: this.logPath(),
     });
+    this.ctx.track(this.running.watched.pid);
     this.startedAtMs = Date.now();
     this.state = { running: { startedAt: now() } };
     this.started = !this.spec.startupProbe;
@@ -131,6 +137,7 @@ export class ContainerRuntime {
   }
 
   backOff(delayMs: number): void {
+    if (this.lastTerminated) this.lastState = this.lastTerminated;
     this.setWaiting('CrashLoopBackOff', `back-off ${Math.round(delayMs / 1000)}s restarting failed container=${this.name} pod=${this.ctx.pod().metadata.name}`);
   }
 
@@ -140,6 +147,7 @@ export class ContainerRuntime {
     const startedAt = 'running' in this.state ? this.state.running.startedAt : undefined;
     const reason = code === 0 ? 'Completed' : 'Error';
     this.state = { terminated: { exitCode: code, reason, ...(startedAt ? { startedAt } : {}), finishedAt: now(), containerID: this.containerID() } };
+    this.lastTerminated = this.state;
     this.ready = false;
     this.started = false;
     this.running = undefined;
@@ -152,7 +160,7 @@ export class ContainerRuntime {
 
   /** Moves the current terminated state to lastState before a restart. */
   prepareRestart(): void {
-    this.lastState = this.state;
+    this.lastState = this.lastTerminated ?? this.state;
     this.restartCount++;
   }
 
@@ -188,6 +196,25 @@ export class ContainerRuntime {
   /** SIGKILL now (a crash: no preStop, no grace). */
   async kill(): Promise<void> {
     await this.running?.signal('SIGKILL');
+  }
+
+  /** SIGKILL and wait for the exit; if the process tree does not go within 10 s, its launcher's
+   * whole process group is killed (teardown must not hang). */
+  async killAndWait(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    const exit = this.waitExit();
+    await running.signal('SIGKILL');
+    const stuck = await Promise.race([exit.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 10_000).unref())]);
+    if (stuck) {
+      this.ctx.log(`${this.name}: no exit 10 s after SIGKILL; killing its launcher's process group`);
+      try {
+        process.kill(-running.watched.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      await exit;
+    }
   }
 
   async exec(argv: string[], opts: { timeoutMs?: number; input?: string; asRoot?: boolean } = {}): Promise<ExecResult> {
@@ -265,8 +292,9 @@ export class ContainerRuntime {
       ready: this.ready,
       started: this.started,
       restartCount: this.restartCount,
-      state: this.state,
-      lastState: this.lastState,
+      // A strategic merge patch merges these structs key by key: name the absent kinds as null.
+      state: withNulls(this.state),
+      lastState: withNulls(this.lastState),
     };
   }
 }

@@ -9,7 +9,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostBase, type ResolvedImage } from './images';
-import { descendant, kill, run, sleep, spawnWatched, type Watched } from './proc';
+import { kill, namespaceInit, run, sleep, spawnWatched, type Watched } from './proc';
 
 export interface Mount {
   source: string;
@@ -72,6 +72,7 @@ export function setupScript(spec: LaunchSpec): string {
   for (const [name, target] of base.symlinks) if (!top.has(name)) lines.push(`ln -s ${q(target)} ${R}/${q(name)}`);
   lines.push(
     'mkdir -p "$R/proc" "$R/dev" "$R/sys" "$R/tmp" "$R/run" "$R/.oldroot"',
+    // The shim's own /proc (the host's PID namespace) until pivot_root is done; PID 1 mounts its own.
     'mount -t proc proc "$R/proc"',
     'mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$R/sys" 2>/dev/null || mount --rbind -o ro /sys "$R/sys"',
     'mount -t tmpfs -o mode=0755,nosuid tmpfs "$R/dev"',
@@ -88,21 +89,29 @@ export function setupScript(spec: LaunchSpec): string {
     for (const d of ['tmp', 'run']) if (hasDir(layer, d)) lines.push(`cp -a ${q(`${layer}/${d}`)}/. "$R/${d}/"`);
   }
   for (const b of spec.image.binds) lines.push(`mkdir -p "$R"${q(b.target)}`, `mount --bind ${q(b.source)} "$R"${q(b.target)}`, `mount -o remount,bind,ro "$R"${q(b.target)}`);
+  // A mount target is resolved inside the new root (as runc's securejoin does): /var/run is a symlink
+  // to /run in Debian, and an absolute link must not lead out to the host's /run.
+  lines.push('inroot() { printf "%s%s" "$R" "$(chroot "$R" /usr/bin/realpath -m "$1")"; }');
   for (const m of spec.mounts) {
-    const t = `"$R"${q(m.target)}`;
-    lines.push(m.file ? `mkdir -p "$(dirname ${t})"; [ -e ${t} ] || touch ${t}` : `mkdir -p ${t}`);
-    lines.push(`mount --bind ${q(m.source)} ${t}`);
-    if (m.readOnly) lines.push(`mount -o remount,bind,ro ${t}`);
+    lines.push(`t=$(inroot ${q(m.target)})`);
+    lines.push(m.file ? 'mkdir -p "$(dirname "$t")"; [ -e "$t" ] || touch "$t"' : 'mkdir -p "$t"');
+    lines.push(`mount --bind ${q(m.source)} "$t"`);
+    if (m.readOnly) lines.push('mount -o remount,bind,ro "$t"');
   }
+  const setpriv = `setpriv --reuid=${spec.identity.uid} --regid=${spec.identity.gid} --groups=${[spec.identity.gid, ...spec.identity.groups].join(',')}` +
+    ` --inh-caps=-all --bounding-set=-all${spec.identity.noNewPrivs ? ' --no-new-privs' : ''}`;
+  // PID 1 of a new PID namespace mounts its /proc, then becomes the command. Its parent, the shim
+  // (this shell after `exec unshare --pid`), forks nothing else (the first child of an unshared PID
+  // namespace is its PID 1), waits and exits with its status (128+n when killed by signal n).
+  const stage2 = `mount -t proc proc /proc && cd ${q(spec.workingDir)} && exec ${setpriv} -- "$@"`;
   lines.push(
     'cd "$R"',
     'pivot_root . .oldroot',
     'cd /',
     'umount -l /.oldroot',
     'rmdir /.oldroot',
-    `cd ${q(spec.workingDir)}`,
-    `exec setpriv --reuid=${spec.identity.uid} --regid=${spec.identity.gid} --groups=${[spec.identity.gid, ...spec.identity.groups].join(',')}` +
-      ` --inh-caps=-all --bounding-set=-all${spec.identity.noNewPrivs ? ' --no-new-privs' : ''} -- "$@"`,
+    'umount /proc',
+    `exec unshare --pid -- sh -c ${q('sh -c "$0" pid1 "$@" & wait $!')} ${q(stage2)} "$@"`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -130,14 +139,15 @@ export async function launch(spec: LaunchSpec): Promise<Running> {
   await writeFile(script, setupScript(spec), { mode: 0o700 });
   // The environment goes through the process environment (never argv, which `ps` shows).
   const watched = spawnWatched(
-    ['nsenter', `--target=${spec.pausePid}`, '--net', '--uts', '--ipc', '--', 'unshare', '--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--', 'sh', script, ...spec.argv],
+    ['nsenter', `--target=${spec.pausePid}`, '--net', '--uts', '--ipc', '--', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', script, ...spec.argv],
     { env: spec.env, logPath: spec.logPath },
   );
   let init: number | undefined;
   const initPid = async () => {
-    // watchdog sh → unshare (nsenter exec'd it) → the container's PID 1.
-    for (let i = 0; init === undefined && i < 100 && !watched.exited(); i++) {
-      init = await descendant(watched.pid, 2);
+    // watchdog sh → the shim (nsenter, unshare, setup.sh, unshare --pid and sh exec'd in turn) → PID 1,
+    // told apart from the shim's short-lived mount/mkdir children by its NSpid (1 in its namespace).
+    for (let i = 0; init === undefined && i < 1500 && !watched.exited(); i++) {
+      init = await namespaceInit(watched.pid);
       if (init === undefined) await sleep(20);
     }
     return init;
@@ -148,8 +158,8 @@ export async function launch(spec: LaunchSpec): Promise<Running> {
     async signal(sig) {
       const pid = await initPid();
       if (pid) kill(pid, sig);
-      // Not started far enough to have a PID 1: the launcher's death SIGKILLs what there is.
-      else if (sig === 'SIGKILL') kill((await descendant(watched.pid, 1)) ?? watched.pid, 'SIGKILL');
+      // Not started far enough to have a PID 1: SIGKILL the launcher's whole process group.
+      else if (sig === 'SIGKILL') kill(-watched.pid, 'SIGKILL');
     },
   };
 }

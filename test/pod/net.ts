@@ -3,6 +3,7 @@
 // joined to the bridge by a veth pair. Subnets are claimed in files so parallel jest workers (one
 // sandbox kubelet each) never overlap. A pod's veth disappears with its namespace; the bridge is
 // deleted by stop() or by the node's janitor.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -51,7 +52,6 @@ export async function createNodeNetwork(): Promise<NodeNetwork> {
   await runOk(['ip', 'addr', 'add', `${gateway}/24`, 'dev', bridge]);
   await runOk(['ip', 'link', 'set', bridge, 'up']);
   const used = new Set<number>();
-  let vethSeq = 0;
   return {
     bridge,
     gateway,
@@ -69,7 +69,8 @@ export async function createNodeNetwork(): Promise<NodeNetwork> {
       used.delete(Number(ip.split('.')[3]));
     },
     async attach(pausePid, ip) {
-      const host = `pxv${n}x${++vethSeq}`;
+      // Random names: a killed run's veths linger until their namespaces are gone.
+      const host = `pxv${randomBytes(4).toString('hex')}`;
       const peer = `${host}p`;
       await runOk(['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', peer]);
       await runOk(['ip', 'link', 'set', host, 'master', bridge, 'up']);

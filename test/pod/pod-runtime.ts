@@ -103,6 +103,7 @@ export class PodRuntime {
       log: (l) => this.node.log(`${this.namespace}/${this.name}: ${l}`),
       terminationGraceMs: () => this.graceMs(),
       onExit: (c, code) => this.onExit(c, code),
+      track: (pid) => this.node.track(pid),
     };
   }
 
@@ -285,8 +286,7 @@ export class PodRuntime {
     this.torn = true;
     this.terminating = true;
     for (const t of this.restartTimers) clearTimeout(t);
-    await Promise.all(this.all().map((c) => c.kill()));
-    await Promise.all(this.all().map((c) => c.waitExit()));
+    await Promise.all(this.all().map((c) => c.killAndWait()));
     if (this.pause) {
       kill(this.pausePid, 'SIGKILL');
       await this.pause.exit;
@@ -303,7 +303,7 @@ export class PodRuntime {
       const prev = this.transitions.get(type);
       const time = prev && prev.status === status ? prev.time : t;
       this.transitions.set(type, { status, time });
-      return { type, status, lastTransitionTime: time, ...(ok || !reason ? {} : { reason }) };
+      return { type, status, lastTransitionTime: time, reason: ok || !reason ? null : reason };
     };
     const containersReady = this.initialized && this.containers.every((c) => c.ready);
     const running = this.containers.some((c) => c.isRunning());

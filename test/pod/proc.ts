@@ -5,26 +5,27 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
-// "$@" runs in the background so the watchdog can notice its parent's death; its exit status is
-// the watchdog's (137 after a SIGKILL, as container runtimes report it).
+// "$@" runs in the background so the watchdog can notice its parent's death (then it SIGKILLs its
+// own process group: the command and what it started); its exit status is the watchdog's.
 const WATCHDOG = `
 parent=$1; shift
 "$@" &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
 while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.5; done
-kill -0 "$parent" 2>/dev/null || kill -KILL "$child" 2>/dev/null
+kill -0 "$parent" 2>/dev/null || kill -KILL -$$ 2>/dev/null
 wait "$child"
 `;
 
-// When the owner is gone (jest killed, worker crash): kill every pid listed in $pids (containers'
-// launchers and pause processes: a launcher's death SIGKILLs its container's whole pid namespace),
+// When the owner is gone (jest killed, worker crash): SIGKILL the process group of every pid listed
+// in $pids (the watchdogs of containers and pause processes: a container's PID 1 is in its
+// watchdog's group, and its death ends the container's whole PID namespace),
 // delete the bridge (pod veths die with their network namespaces), remove the node's directory.
 const JANITOR = `
 parent=$1; dir=$2; pids=$3; bridge=$4
 while kill -0 "$parent" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
 [ -d "$dir" ] || exit 0
-[ -f "$pids" ] && while read -r p; do kill -KILL "$p" 2>/dev/null; done < "$pids"
+[ -f "$pids" ] && while read -r p; do kill -KILL "-$p" 2>/dev/null; done < "$pids"
 sleep 1
 [ -n "$bridge" ] && ip link del "$bridge" 2>/dev/null
 rm -rf "$dir"
@@ -92,6 +93,25 @@ export async function descendant(pid: number, depth: number): Promise<number | u
     cur = kids[0]!;
   }
   return cur;
+}
+
+/** The first descendant of `pid` that is PID 1 of a PID namespace below ours (a container's init). */
+export async function namespaceInit(pid: number, maxDepth = 4): Promise<number | undefined> {
+  let level = [pid];
+  for (let d = 0; d < maxDepth && level.length; d++) {
+    const next: number[] = [];
+    for (const p of level) next.push(...(await childrenOf(p)));
+    for (const p of next) {
+      try {
+        const nspid = /^NSpid:\s*(.*)$/m.exec(await readFile(`/proc/${p}/status`, 'utf8'))?.[1]?.trim().split(/\s+/);
+        if (nspid && nspid.length > 1 && nspid[nspid.length - 1] === '1') return p;
+      } catch {
+        /* gone */
+      }
+    }
+    level = next;
+  }
+  return undefined;
 }
 
 export function alive(pid: number): boolean {
