@@ -12,7 +12,7 @@ module.exports = {
     { displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], transform, testEnvironment: 'node' },
     {
       displayName: 'cluster',
-      testMatch: ['<rootDir>/test/{cluster,watch,db}/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/{cluster,watch,db,pod}/**/*.test.ts'],
       transform,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/cluster/global-setup.ts',
