@@ -152,7 +152,8 @@ export class ContainerRuntime {
     this.started = false;
     this.running = undefined;
     this.crashes = Date.now() - this.startedAtMs > 10 * 60_000 ? 1 : this.crashes + 1;
-    this.ctx.log(`${this.name} exited with ${code} (restart ${this.restartCount})`);
+    const tail = code === 0 ? '' : `: ${this.logs().trimEnd().split('\n').slice(-3).join(' | ')}`;
+    this.ctx.log(`${this.name} exited with ${code} (restart ${this.restartCount})${tail}`);
     for (const w of this.exitWaiters.splice(0)) w();
     this.ctx.changed();
     this.ctx.onExit(this, code);
@@ -266,7 +267,8 @@ export class ContainerRuntime {
       } else {
         successes = 0;
         if (++failures >= t.failureThreshold) {
-          this.ctx.log(`${this.name}: ${kind} probe failed ${failures}x: ${r.message}`);
+          // Logged when it crosses the threshold (a readiness probe keeps failing quietly after that).
+          if (failures === t.failureThreshold) this.ctx.log(`${this.name}: ${kind} probe failed ${failures}x: ${r.message}`);
           onFailure(r.message);
           if (kind !== 'readiness') return;
         }

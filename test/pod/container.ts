@@ -8,7 +8,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostBase, type ResolvedImage } from './images';
+import { hostBase, type Layer, type ResolvedImage } from './images';
 import { kill, namespaceInit, run, sleep, spawnWatched, type Watched } from './proc';
 
 export interface Mount {
@@ -62,10 +62,11 @@ export function setupScript(spec: LaunchSpec): string {
   ];
   const base = hostBase();
   const top = new Set<string>(base.overlays);
-  for (const layer of spec.image.layers) for (const name of listTop(layer)) top.add(name);
+  const has = (l: Layer, name: string) => (!l.only || l.only.includes(name)) && hasDir(l.path, name);
+  for (const layer of spec.image.layers) for (const name of listTop(layer.path)) if (has(layer, name)) top.add(name);
   for (const name of [...top].sort()) {
     if (['proc', 'dev', 'sys', 'tmp', 'run'].includes(name)) continue;
-    const lowers = spec.image.layers.filter((l) => hasDir(l, name)).map((l) => `${l}/${name}`);
+    const lowers = spec.image.layers.filter((l) => has(l, name)).map((l) => `${l.path}/${name}`);
     if (base.overlays.includes(name)) lowers.push(`/${name}`);
     if (lowers.length) lines.push(`ov ${q(name)} ${q(lowers.join(':'))}`);
   }
@@ -86,7 +87,7 @@ export function setupScript(spec: LaunchSpec): string {
     'mount -t tmpfs -o mode=0755 tmpfs "$R/run"',
   );
   for (const layer of spec.image.layers) {
-    for (const d of ['tmp', 'run']) if (hasDir(layer, d)) lines.push(`cp -a ${q(`${layer}/${d}`)}/. "$R/${d}/"`);
+    for (const d of ['tmp', 'run']) if (has(layer, d)) lines.push(`cp -a ${q(`${layer.path}/${d}`)}/. "$R/${d}/"`);
   }
   for (const b of spec.image.binds) lines.push(`mkdir -p "$R"${q(b.target)}`, `mount --bind ${q(b.source)} "$R"${q(b.target)}`, `mount -o remount,bind,ro "$R"${q(b.target)}`);
   // A mount target is resolved inside the new root (as runc's securejoin does): /var/run is a symlink

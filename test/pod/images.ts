@@ -23,13 +23,19 @@ export interface ImageContext {
   pxcTlsDist: string;
 }
 
+export interface Layer {
+  path: string;
+  only?: string[];
+}
+
 export interface ResolvedImage {
   ref: string;
   /** Which table row, and what it stands for. */
   row: string;
   standsFor: string;
-  /** Layer trees, top first, laid over the host's usr/etc/var (and alone for other top-level dirs). */
-  layers: string[];
+  /** Layer trees, top first, laid over the host's usr/etc/var (and alone for other top-level dirs);
+   * `only` limits a tree to some top-level directories (a Debian package tree's usr/, not its etc/). */
+  layers: Layer[];
   /** Host directories bound read-only into the container (source → target). */
   binds: { source: string; target: string }[];
   entrypoint?: string[];
@@ -58,7 +64,7 @@ export const IMAGES: Row[] = [
     standsFor:
       "KubeDB's init image (alpine + bash; /tmp/scripts = the repository's scripts/, plus kubedb/tini v0.20.0's static build; ENTRYPOINT /init-script/run.sh). " +
       "Here: the host's Debian with a layer holding ../shared's init-0.2.3/scripts and init-script copied at run time, and Debian's tini-static 0.19.0 as /tmp/scripts/tini",
-    resolve: (tag, ctx) => ({ layers: [initLayer(tag, ctx)], binds: [], entrypoint: ['/init-script/run.sh'], env: { PATH: DEFAULT_PATH } }),
+    resolve: (tag, ctx) => ({ layers: [{ path: initLayer(tag, ctx) }], binds: [], entrypoint: ['/init-script/run.sh'], env: { PATH: DEFAULT_PATH } }),
   },
   {
     row: 'pxc',
@@ -67,7 +73,7 @@ export const IMAGES: Row[] = [
       'The PXC image (percona/percona-xtradb-cluster; KubeDB re-tags it with group permissions). Here: MariaDB 10.11 + Galera 26.4 (Debian) at their Debian paths, ' +
       "mariabackup/pv (Debian), and the PXC image's own files the scripts expect (/etc/my.cnf, /etc/mysql/node.cnf, conf dirs, user mysql 1001) with a thin mysqld/mysql wrapper (standin/)",
     resolve: (tag, ctx) => ({
-      layers: [pxcLayer(tag, ctx), ctx.tools.podImagesRoot, ctx.tools.mariadbRoot],
+      layers: [{ path: pxcLayer(tag, ctx) }, { path: ctx.tools.podImagesRoot, only: ['usr'] }, { path: ctx.tools.mariadbRoot, only: ['usr'] }],
       binds: [],
       // Percona's /entrypoint.sh is not stood in for: KubeDB overrides it (command: /scripts/tini …).
       entrypoint: ['/entrypoint.sh'],

@@ -303,8 +303,10 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
       await api.request('DELETE', `/api/v1/nodes/${nodeName}`).catch(() => {});
       for (const c of cleanups.splice(0)) await c();
       api.close();
-      rmSync(dir, { recursive: true, force: true });
       kill(janitor, 'SIGKILL');
+      // PXC_POD_KEEP=1 keeps the node's directory (container logs, setup scripts, volumes) for a post-mortem.
+      if (process.env.PXC_POD_KEEP === '1') log(`kept ${dir} (PXC_POD_KEEP=1)`);
+      else rmSync(dir, { recursive: true, force: true });
     },
   };
   return kubelet;

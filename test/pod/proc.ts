@@ -28,7 +28,7 @@ while kill -0 "$parent" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
 [ -f "$pids" ] && while read -r p; do kill -KILL "-$p" 2>/dev/null; done < "$pids"
 sleep 1
 [ -n "$bridge" ] && ip link del "$bridge" 2>/dev/null
-rm -rf "$dir"
+[ "$PXC_POD_KEEP" = 1 ] || rm -rf "$dir"
 `;
 
 export interface Watched {
@@ -62,7 +62,9 @@ export function spawnWatched(argv: string[], opts: { env?: NodeJS.ProcessEnv; lo
 
 /** Starts the node janitor (detached, outlives us by design). */
 export function startJanitor(dir: string, pidsFile: string, bridge: string): number {
-  const p = spawn('setsid', ['sh', '-c', JANITOR, 'janitor', String(process.pid), dir, pidsFile, bridge], { stdio: 'ignore', detached: true });
+  // Not `detached`: setsid would then fork (a group leader cannot make a session) and the pid we
+  // hold would not be the janitor's.
+  const p = spawn('setsid', ['sh', '-c', JANITOR, 'janitor', String(process.pid), dir, pidsFile, bridge], { stdio: 'ignore' });
   p.unref();
   return p.pid ?? 0;
 }
@@ -124,7 +126,7 @@ export function alive(pid: number): boolean {
 }
 
 export function kill(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid || pid === -0) return;
+  if (!pid) return;
   try {
     process.kill(pid, signal);
   } catch {
