@@ -2,11 +2,15 @@
 // control plane, its certificates issued by the real cert-manager, its pods ungated by the built
 // watcher (which also decides the bootstraps) and run by the sandbox kubelet (test/pod) with
 // KubeDB's init scripts unchanged (../shared), MariaDB + Galera standing in for PXC behind the
-// thin mysqld/mysql wrappers of test/pod/standin, and the built agent in each pod.
+// thin mysqld/mysql wrappers of test/pod/standin, and the built agent in each pod. Stand-ins, named:
+// the sandbox kubelet for a kubelet, MariaDB for PXC, and — no StatefulSet controller and no
+// scheduler run in this rig — the test creates the pods from the StatefulSet's template and binds
+// them, and plays the StatefulSet controller's RollingUpdate (delete the highest ordinal, wait for
+// it to be Ready again, the next) in the rolling test.
 import { startSandboxKubelet, type SandboxKubelet } from '../pod/kubelet';
-import { bindPod, isReady, waitPod } from '../pod/workloads';
+import { bindPod, createPod, deletePod, isReady, podFromStatefulSet, waitPod } from '../pod/workloads';
 import { apply, createNamespace, getJson, kubectlOk } from '../cluster/kube';
-import { caIssuer, createPods, eventually, perconaXtraDB, podGates, render, startWatcher, toApply, toYaml, type WatcherProcess } from '../watch/fixture';
+import { caIssuer, createPods, eventually, perconaXtraDB, podGates, render, sleep, startWatcher, toApply, toYaml, type WatcherProcess } from '../watch/fixture';
 
 jest.setTimeout(30 * 60_000);
 
@@ -14,65 +18,244 @@ const DB = 'galera';
 const REPLICAS = 3;
 let kubelet: SandboxKubelet;
 let ns: string;
-let watcher: WatcherProcess;
+const watchers: WatcherProcess[] = [];
 const members = Array.from({ length: REPLICAS }, (_, i) => `${DB}-${i}`);
 const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[formation +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);
+const figures: Record<string, number> = {};
 
 async function decision(): Promise<Record<string, string> | undefined> {
-  const cm = await getJson(['get', 'configmap', `${DB}-pxc-tls-galera`, '-n', ns, '--ignore-not-found']).catch(() => undefined);
+  const cm = await getJson(['get', 'configmap', `${DB}-pxc-tls-galera`, '-n', ns, '--ignore-not-found', '-o', 'json']).catch(() => undefined);
   return cm?.data;
 }
 
 /** SQL as root in a member's database container, over its socket (the admin's view, not the agent's). */
 async function sql(member: string, query: string): Promise<string> {
-  return kubelet.pod(ns, member).execOk('perconaxtradb', ['sh', '-c', `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot -N -B -e "${query.replace(/"/g, '\\"')}"`]);
+  return kubelet.pod(ns, member).execOk('perconaxtradb', ['sh', '-c', `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot -N -B -e "${query.replace(/"/g, '\\"')}"`], { timeoutMs: 30_000 });
 }
 
 async function status(member: string, variable: string): Promise<string> {
   return (await sql(member, `SHOW GLOBAL STATUS LIKE '${variable}'`)).trim().split('\t')[1] ?? '';
 }
 
+/** SIGKILL of mysqld inside the database container (run.sh's loop stays: the container lives on). */
+async function killMysqld(member: string): Promise<void> {
+  await kubelet.pod(ns, member).execOk('perconaxtradb', ['sh', '-c', 'for d in /proc/[0-9]*; do case "$(cat "$d/comm" 2>/dev/null)" in mysqld|mariadbd) kill -KILL "${d#/proc/}";; esac; done']);
+}
+
+async function memberFacts(member: string): Promise<Record<string, any> | undefined> {
+  const pod = await getJson(['get', 'pod', member, '-n', ns, '-o', 'json']);
+  const text = pod.metadata.annotations?.['pxc-tls.dev/member-facts'];
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function allReady(timeoutMs: number, what: string): Promise<void> {
+  try {
+    for (const m of members) await waitPod(kubelet.api, ns, m, (p) => (isReady(p) ? p : undefined), timeoutMs, 'Ready');
+  } catch (error) {
+    for (const x of members) {
+      const h = kubelet.pod(ns, x);
+      log(`--- ${x} perconaxtradb:\n${h.logs('perconaxtradb').slice(-3000)}`);
+      log(`--- ${x} pxc-tls-agent:\n${h.logs('pxc-tls-agent').slice(-3000)}`);
+    }
+    log(`--- decision (${what}): ${JSON.stringify(await decision())}`);
+    throw error;
+  }
+}
+
+/** What each member's database container ran since `marks` (log lengths): on-start.sh prints each script it runs. */
+function scriptsSince(marks: Map<string, number>): Map<string, { bootstraps: number; joins: number }> {
+  const out = new Map<string, { bootstraps: number; joins: number }>();
+  for (const m of members) {
+    const text = kubelet.pod(ns, m).logs('perconaxtradb').slice(marks.get(m) ?? 0);
+    out.set(m, { bootstraps: (text.match(/\/scripts\/entrypoint\.sh mysqld --wsrep-new-cluster/g) ?? []).length, joins: (text.match(/export CLUSTER_JOIN=true/g) ?? []).length });
+  }
+  return out;
+}
+const logMarks = () => new Map(members.map((m) => [m, kubelet.pod(ns, m).logs('perconaxtradb').length]));
+
 beforeAll(async () => {
-  kubelet = await startSandboxKubelet({ backoffBaseMs: 1000, log: (l) => log(`kubelet: ${l}`) });
+  kubelet = await startSandboxKubelet({ backoffBaseMs: 1000, log: (l) => { if (!/probe failed/.test(l)) log(`kubelet: ${l}`); } });
   ns = await createNamespace('formation');
   await caIssuer(ns);
-  watcher = startWatcher({ name: 'watch-0', namespaces: [ns], leaseNamespace: ns, extraArgs: ['--log-level', 'info'] });
+  watchers.push(startWatcher({ name: 'watch-a', namespaces: [ns], leaseNamespace: ns }));
+  await watchers[0]!.waitLog('became leader', 60_000);
   await apply(toYaml(toApply(await render([perconaXtraDB(DB, ns, REPLICAS)]))));
   await createPods(ns, DB, REPLICAS);
   await eventually('the watcher to ungate every pod', async () => ((await Promise.all(members.map((m) => podGates(ns, m)))).every((g) => g.length === 0) ? true : undefined), 180_000, 500);
   log('pods ungated; binding them to the sandbox node');
+  figures.podsBoundAt = Date.now();
   for (const m of members) await bindPod(kubelet.api, ns, m, kubelet.nodeName);
 }, 20 * 60_000);
 
 afterAll(async () => {
-  await watcher?.stop();
-  await kubelet?.stop();
+  log(`figures: ${JSON.stringify(figures)}`);
+  for (const w of watchers) await w.stop('SIGKILL').catch(() => undefined);
+  // Pods first, without grace (the node is going away), then the node.
+  await Promise.all(members.map((m) => kubelet.api.request('DELETE', `/api/v1/namespaces/${ns}/pods/${m}`, { gracePeriodSeconds: 0 }).catch(() => undefined)));
+  await Promise.race([kubelet?.stop(), sleep(120_000)]);
 });
 
 test('first start of 3: ordinal 0 bootstraps by rule, the others join, every member Synced and Ready', async () => {
-  for (const m of members) {
-    await waitPod(kubelet.api, ns, m, (p) => (isReady(p) ? p : undefined), 15 * 60_000, 'Ready').catch(async (error) => {
-      for (const x of members) {
-        const h = kubelet.pod(ns, x);
-        log(`--- ${x} perconaxtradb:\n${h.logs('perconaxtradb').slice(-4000)}`);
-        log(`--- ${x} pxc-tls-agent:\n${h.logs('pxc-tls-agent').slice(-3000)}`);
-      }
-      log(`--- decision: ${JSON.stringify(await decision())}`);
-      throw error;
-    });
-    log(`${m} Ready`);
-  }
+  await allReady(15 * 60_000, 'first start');
+  figures.firstStartMs = Date.now() - figures.podsBoundAt!;
+  log(`3 members Ready ${figures.firstStartMs} ms after their pods were bound`);
   for (const m of members) {
     expect(await status(m, 'wsrep_cluster_size')).toBe(String(REPLICAS));
     expect(await status(m, 'wsrep_local_state_comment')).toBe('Synced');
   }
   const d = await decision();
   expect(d?.phase).toBe('running');
-  const doc = JSON.parse(d!.decision!);
-  expect(doc.previousBootstrap).toMatchObject({ member: `${DB}-0`, script: 'bootstrap-new-cluster.sh' });
-  // What each member's database container ran, as on-start.sh prints it: only ordinal 0 bootstrapped.
-  expect(kubelet.pod(ns, `${DB}-0`).logs('perconaxtradb')).toContain('--wsrep-new-cluster');
-  for (const m of members.slice(1)) expect(kubelet.pod(ns, m).logs('perconaxtradb')).toContain('export CLUSTER_JOIN=true');
-  await kubectlOk(['get', 'pods', '-n', ns, '-o', 'wide']).then((t) => log(t));
+  expect(JSON.parse(d!.decision!).previousBootstrap).toMatchObject({ member: `${DB}-0`, script: 'bootstrap-new-cluster.sh' });
+  const ran = scriptsSince(new Map());
+  expect([...ran.values()].map((r) => r.bootstraps)).toEqual([1, 0, 0]);
+  expect([...ran.values()].map((r) => r.joins)).toEqual([0, 1, 1]);
+});
+
+const TABLE = 'proof.rows';
+/** Every row id the database acknowledged (the INSERT returned success: certified and committed in the Primary component). */
+const acknowledged: number[] = [];
+let nextId = 1;
+
+async function insert(member: string, n: number): Promise<void> {
+  const ids = Array.from({ length: n }, () => nextId++);
+  await sql(member, `INSERT INTO ${TABLE} (id) VALUES ${ids.map((id) => `(${id})`).join(',')}`);
+  acknowledged.push(...ids);
+}
+
+/** No acknowledged row is missing on `member` (rows of writes that failed may or may not be there). */
+async function expectNoAcknowledgedRowLost(member: string): Promise<void> {
+  const present = new Set((await sql(member, `SET SESSION wsrep_sync_wait=1; SELECT id FROM ${TABLE}`)).split('\n').filter(Boolean).map(Number));
+  const lost = acknowledged.filter((id) => !present.has(id));
+  expect({ member, acknowledged: acknowledged.length, lost }).toEqual({ member, acknowledged: acknowledged.length, lost: [] });
+}
+
+test('one member killed (mysqld SIGKILLed) recovers its position and rejoins on its own; no decision involved', async () => {
+  await sql(`${DB}-0`, `CREATE DATABASE IF NOT EXISTS proof; CREATE TABLE IF NOT EXISTS ${TABLE} (id INT PRIMARY KEY) ENGINE=InnoDB`);
+  await insert(`${DB}-1`, 100);
+  const before = await decision();
+  const marks = logMarks();
+  await killMysqld(`${DB}-2`);
+  await eventually(`${DB}-2 to leave`, async () => ((await status(`${DB}-0`, 'wsrep_cluster_size')) === '2' ? true : undefined), 60_000, 500);
+  await insert(`${DB}-0`, 50); // while it is down
+  await eventually(`${DB}-2 back in the cluster`, async () => ((await status(`${DB}-0`, 'wsrep_cluster_size')) === '3' ? true : undefined), 300_000, 1000);
+  await allReady(300_000, 'rejoin');
+  expect(scriptsSince(marks).get(`${DB}-2`)).toEqual({ bootstraps: 0, joins: 1 });
+  expect((await memberFacts(`${DB}-2`))?.mysqldExits).toBe(1);
+  expect((await decision())?.decision).toBe(before?.decision); // the leader wrote nothing
+  await expectNoAcknowledgedRowLost(`${DB}-2`);
+});
+
+test('all members SIGKILLed after committed writes, the least advanced frozen out first, the leader killed mid-recovery: one bootstrap, from the most advanced, no committed row lost', async () => {
+  const follower = startWatcher({ name: 'watch-b', namespaces: [ns], leaseNamespace: ns });
+  watchers.push(follower);
+  await follower.waitLog('informer synced', 60_000);
+  // galera-0 (the lowest ordinal: ties would favour it) falls behind: its agent frozen, its mysqld killed.
+  const behind = `${DB}-0`;
+  await kubelet.pod(ns, behind).signal('pxc-tls-agent', 'SIGSTOP');
+  await killMysqld(behind);
+  await eventually(`${behind} to leave`, async () => ((await status(`${DB}-1`, 'wsrep_cluster_size')) === '2' ? true : undefined), 60_000, 500);
+  await insert(`${DB}-1`, 200); // only galera-1 and galera-2 hold these
+  const marks = logMarks();
+  const crashAt = Date.now();
+  await Promise.all([killMysqld(`${DB}-1`), killMysqld(`${DB}-2`)]);
+  await kubelet.pod(ns, behind).signal('pxc-tls-agent', 'SIGCONT');
+  // The leader orders the bootstrap; it is killed right after it wrote the order.
+  const order = await eventually('a bootstrap order', async () => {
+    const d = await decision();
+    return d?.phase === 'bootstrap' ? JSON.parse(d.decision!).bootstrap : undefined;
+  }, 300_000, 200);
+  await watchers[0]!.stop('SIGKILL');
+  log(`order ${JSON.stringify(order)}; leader watch-a SIGKILLed`);
+  expect(order.member).not.toBe(behind);
+  expect(order.script).toBe('after-crash-bootstrap.sh');
+  await allReady(600_000, 'recovery');
+  figures.fullCrashRecoveryMs = Date.now() - crashAt;
+  await follower.waitLog('became leader', 60_000);
+  const ran = scriptsSince(marks);
+  log(`scripts since the crash: ${JSON.stringify(Object.fromEntries(ran))}`);
+  expect([...ran.values()].reduce((n, r) => n + r.bootstraps, 0)).toBe(1);
+  expect(ran.get(order.member)!.bootstraps).toBe(1);
+  expect(ran.get(behind)!.bootstraps).toBe(0);
+  const facts = await Promise.all(members.map(memberFacts));
+  log(`facts after: ${JSON.stringify(facts)}`);
+  for (const m of members) await expectNoAcknowledgedRowLost(m);
+  // Nothing else was written: every row there was acknowledged.
+  expect(await sql(`${DB}-0`, `SELECT COUNT(*) FROM ${TABLE}`)).toBe(`${acknowledged.length}\n`);
+});
+
+test('a member holding another cluster\'s data (another cluster UUID) is refused: it does not join, its data stays', async () => {
+  const foreign = `${DB}-2`;
+  const marks = logMarks();
+  await kubelet.pod(ns, foreign).signal('pxc-tls-agent', 'SIGSTOP');
+  await killMysqld(foreign);
+  await eventually(`${foreign} to leave`, async () => ((await status(`${DB}-0`, 'wsrep_cluster_size')) === '2' ? true : undefined), 60_000, 500);
+  // Its grastate.dat now names another cluster (as a data volume of another database would).
+  const dataDir = kubelet.pod(ns, foreign).volumeDir('data');
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const grastate = readFileSync(`${dataDir}/grastate.dat`, 'utf8');
+  const uuid = /uuid:\s*(\S+)/.exec(grastate)![1]!;
+  const other = '9e2f3c1a-0000-4000-8000-00000000beef';
+  writeFileSync(`${dataDir}/grastate.dat`, grastate.replace(uuid, other));
+  await kubelet.pod(ns, foreign).signal('pxc-tls-agent', 'SIGCONT');
+  const refused = await eventually(`${foreign} refused`, async () => {
+    const f = await memberFacts(foreign);
+    return f?.stage === 'refused' ? f : undefined;
+  }, 180_000, 500);
+  expect(refused.refused).toContain(other);
+  await sleep(10_000);
+  expect(scriptsSince(marks).get(foreign)!.joins).toBe(0);
+  expect(await status(`${DB}-0`, 'wsrep_cluster_size')).toBe('2');
+  // Its own cluster's data again: it joins.
+  writeFileSync(`${dataDir}/grastate.dat`, readFileSync(`${dataDir}/grastate.dat`, 'utf8').replace(other, uuid));
+  await eventually(`${foreign} back`, async () => ((await status(`${DB}-0`, 'wsrep_cluster_size')) === '3' ? true : undefined), 300_000, 1000);
+  await allReady(300_000, 'after the refusal');
+});
+
+test('a rolling change of the template with a client writing throughout: one member at a time, each Synced before the next, no acknowledged write lost, quorum kept', async () => {
+  // The template changes (a Git change reaching the cluster), and the test plays the StatefulSet
+  // controller's RollingUpdate: highest ordinal first, the next only once it is Ready again.
+  await kubectlOk(['annotate', 'statefulset', DB, '-n', ns, '--overwrite', 'example.com/rolled=1']);
+  await kubectlOk(['patch', 'statefulset', DB, '-n', ns, '--type', 'merge', '-p', '{"spec":{"template":{"metadata":{"annotations":{"example.com/revision":"2"}}}}}']);
+  const sts = await getJson(['get', 'statefulset', DB, '-n', ns, '-o', 'json']);
+  let writing = true;
+  let failures = 0;
+  let minSize = REPLICAS;
+  const client = (async () => {
+    let i = 0;
+    while (writing) {
+      const target = members[i++ % members.length]!;
+      try {
+        if (kubelet.pod(ns, target).running('perconaxtradb')) await insert(target, 1);
+      } catch {
+        failures++; // not acknowledged: not counted
+      }
+      await sleep(100);
+    }
+  })();
+  const sizes = (async () => {
+    while (writing) {
+      for (const m of members) {
+        try {
+          if ((await status(m, 'wsrep_cluster_status')) === 'Primary') minSize = Math.min(minSize, Number(await status(m, 'wsrep_cluster_size')));
+        } catch { /* that member is the one restarting */ }
+      }
+      await sleep(500);
+    }
+  })();
+  for (const m of [...members].reverse()) {
+    await deletePod(kubelet.api, ns, m, { timeoutMs: 300_000 });
+    const pod = podFromStatefulSet(sts, Number(m.slice(DB.length + 1)));
+    pod.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: DB, uid: sts.metadata.uid, controller: true, blockOwnerDeletion: true }];
+    await createPod(kubelet.api, pod);
+    await eventually(`the watcher to ungate ${m}`, async () => ((await podGates(ns, m)).length === 0 ? true : undefined), 120_000, 500);
+    await bindPod(kubelet.api, ns, m, kubelet.nodeName);
+    await waitPod(kubelet.api, ns, m, (p) => (isReady(p) ? p : undefined), 600_000, 'Ready after the roll');
+    log(`${m} rolled and Ready`);
+  }
+  writing = false;
+  await Promise.all([client, sizes]);
+  log(`rolled; ${acknowledged.length} rows acknowledged, ${failures} writes refused while a member restarted, smallest Primary component seen: ${minSize}`);
+  expect(minSize).toBeGreaterThanOrEqual(2);
+  for (const m of members) await expectNoAcknowledgedRowLost(m);
 });
