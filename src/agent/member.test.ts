@@ -157,6 +157,23 @@ describe('joining and bootstrapping', () => {
     expect(facts(m, w).stage).toBe('waiting');
   });
 
+  test('joins the Primary the leader bootstrapped from its own cluster after a crash, though it has a new cluster UUID (KubeDB\'s entrypoint gives mysqld no start position)', () => {
+    const { w, m } = waiting({ dataDir: 'initialised', grastate: { uuid: U1, seqno: -1, safeToBootstrap: false } });
+    w.peers = [primary('db-0', U2)];
+    expect(w.step(m)).toEqual([]); // no order seen: another cluster
+    expect(facts(m, w).stage).toBe('refused');
+    w.decision = order(m, { phase: 'running', bootstrap: undefined, previousBootstrap: { member: 'db-0', round: 'x', script: 'after-crash-bootstrap.sh', uuid: U1, seqno: 30 } });
+    expect(scripts(w.step(m))).toEqual(['join-cluster.sh']);
+  });
+
+  test('an order from another cluster\'s member does not make its Primary ours', () => {
+    const { w, m } = waiting({ dataDir: 'initialised', grastate: { uuid: U1, seqno: -1, safeToBootstrap: false } });
+    w.peers = [primary('db-0', U2)];
+    w.decision = order(m, { phase: 'running', bootstrap: undefined, previousBootstrap: { member: 'db-0', round: 'x', script: 'after-crash-bootstrap.sh', uuid: U2, seqno: 30 } });
+    expect(w.step(m)).toEqual([]);
+    expect(facts(m, w).stage).toBe('refused');
+  });
+
   test('bootstraps only on an order for itself and for this round, with the script the order names', () => {
     const { w, m } = waiting();
     w.decision = order(m, { bootstrap: { member: 'db-0', round: 'round-1', script: 'bootstrap-new-cluster.sh' } });

@@ -83,6 +83,13 @@ interface Round {
   startedAt?: number;
 }
 
+/** Whether the leader's latest bootstrap order (standing or ended) was given to a member of cluster `uuid`. */
+function lastOrderFrom(decision: GaleraDecision | undefined, uuid: string): boolean {
+  if (!decision || decision.protocol !== GALERA_PROTOCOL) return false;
+  const order = decision.bootstrap ?? decision.previousBootstrap;
+  return order?.uuid === uuid;
+}
+
 export class Member {
   private round: Round | undefined;
   private mysqldExits = 0;
@@ -219,7 +226,12 @@ export class Member {
     if (primaries.length > 0) {
       const clusters = [...new Set(primaries.map((p) => p.wsrep!.clusterStateUuid))];
       const mine = obs.dataDir === 'initialised' ? obs.grastate?.uuid : undefined;
-      const target = mine ? clusters.find((c) => c === mine) : clusters.length === 1 ? clusters[0] : undefined;
+      // A bootstrap after a crash starts a new cluster UUID (KubeDB's entrypoint passes mysqld no
+      // start position): a Primary bootstrapped by the leader's order from this member's cluster —
+      // from its most advanced member — continues this member's history, which a state transfer
+      // then brings it. Any other cluster's Primary would replace data of another history.
+      const bootstrappedFromMine = mine !== undefined && clusters.length === 1 && lastOrderFrom(obs.decision, mine);
+      const target = mine ? clusters.find((c) => c === mine) ?? (bootstrappedFromMine ? clusters[0] : undefined) : clusters.length === 1 ? clusters[0] : undefined;
       if (!target) {
         round.stage = 'refused';
         round.refused = mine
