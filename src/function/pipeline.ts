@@ -13,6 +13,7 @@ import { CERT_ALIAS_LABEL, GENERATED_FROM_ANNOTATION, INDEX_ANNOTATIONS, LOCAL_C
 import { renderDatabase, renderWarnings } from '../render/render';
 import { isPerconaXtraDB, PerconaXtraDB } from '../model/perconaxtradb';
 import { hasTLS, IssuerIndex, validateDatabase, validateWithoutTLS } from '../render/validate';
+import { caRekeyWarnings } from './ca-warnings';
 
 export interface PipelineResult {
   items: OutputItem[];
@@ -146,6 +147,12 @@ export function renderResourceList(items: readonly KubeObject[], options: Render
     results.push(toResult(db, { severity: 'info', message: summary(objects, pathOf(placed[0]!)) }));
   }
   results.push(...staleResults(removed, rendered));
+  const live = rendered.filter(({ db }) => verdicts.get(db) === 'rendered');
+  for (const w of caRekeyWarnings(items, live)) {
+    const result = toResult(w.object, w.problem);
+    result.field = { path: w.problem.path!, ...(w.rotationPolicy !== undefined ? { currentValue: w.rotationPolicy } : {}), proposedValue: w.proposedValue };
+    results.push(result);
+  }
   return { items: output, results };
 }
 
