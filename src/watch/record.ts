@@ -13,6 +13,7 @@
  */
 import type { Condition, OwnerReference, PodObject, StatefulSetObject } from './types';
 import type { DatabaseVerdict } from '../tls/verdict';
+import { SERVED_WARNINGS } from '../tls/served';
 
 export const CONDITION_TYPE = 'pxc-tls.dev/CertificatesVerified';
 /** Event reasons. */
@@ -142,12 +143,46 @@ export function statefulSetsOf(pods: readonly PodObject[]): OwnerReference[] {
  * dates, never material), no clock and no pod count, so it changes only when the verdict does.
  */
 export function verdictAnnotation(verdict: DatabaseVerdict): string {
-  return truncate(`${verdict.reason}: ${verdict.message}`.replace(/\s+/g, ' ').trim());
+  return oneLine(`${verdict.reason}: ${verdict.message}`);
+}
+
+/**
+ * A warning about a running database: it never holds a gate, and rides along in the verdict
+ * annotation after the gate's verdict, ` | `-separated, each `<Reason>: <message>` — e.g.
+ * `CertificatesVerified: verified 3 certificate Secret(s): … | ServedCertificateStale: the certificate demo/db-1 serves …`.
+ */
+export interface Warning {
+  reason: string;
+  message: string;
+}
+
+/** The CA behind the database's issuer gets a new key at renewal (src/model/ca-rotation.ts). */
+export const CA_REKEYED_AT_RENEWAL = 'CARekeyedAtRenewal';
+/** Every reason a warning part of the annotation may carry. */
+export const WARNING_REASONS: ReadonlySet<string> = new Set<string>([CA_REKEYED_AT_RENEWAL, ...SERVED_WARNINGS]);
+export const PART_SEPARATOR = ' | ';
+
+/** One line, at most 1 KiB, and never the separator of the annotation's parts. */
+function oneLine(text: string): string {
+  return truncate(text.replace(/\s+/g, ' ').trim().replace(/ \| /g, ' / '));
+}
+
+/** The annotation's value: the gate's verdict (when there is one), then each warning. Empty when neither. */
+export function composeAnnotation(gate: string | undefined, warnings: readonly Warning[]): string {
+  return [...(gate ? [gate] : []), ...warnings.map((w) => oneLine(`${w.reason}: ${w.message}`))].join(PART_SEPARATOR);
+}
+
+/** The gate's part of an annotation value written by composeAnnotation (undefined when it has none). */
+export function gatePartOf(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const first = value.split(PART_SEPARATOR)[0]!;
+  const reason = first.slice(0, first.indexOf(':'));
+  return WARNING_REASONS.has(reason) ? undefined : first;
 }
 
 /** True when the StatefulSet already shows this value: nothing to write. */
 export function annotationUpToDate(sts: StatefulSetObject, value: string): boolean {
-  return sts.metadata.annotations?.[VERDICT_ANNOTATION] === value;
+  return (sts.metadata.annotations?.[VERDICT_ANNOTATION] ?? '') === value;
 }
 
 /**
@@ -155,11 +190,12 @@ export function annotationUpToDate(sts: StatefulSetObject, value: string): boole
  * belongs to another StatefulSet, the API server refuses the patch (422, uid is immutable).
  */
 export interface VerdictAnnotationPatch {
-  metadata: { uid: string; annotations: { [VERDICT_ANNOTATION]: string } };
+  /** null removes the key: no verdict and no warning left to show. */
+  metadata: { uid: string; annotations: { [VERDICT_ANNOTATION]: string | null } };
 }
 
 export function verdictAnnotationPatch(uid: string, value: string): VerdictAnnotationPatch {
-  return { metadata: { uid, annotations: { [VERDICT_ANNOTATION]: value } } };
+  return { metadata: { uid, annotations: { [VERDICT_ANNOTATION]: value === '' ? null : value } } };
 }
 
 /** RFC 3339 in seconds, as metav1.Time serialises. */
