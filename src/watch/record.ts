@@ -82,15 +82,16 @@ export interface EventContext {
   suffix: string;
 }
 
-function eventFor(involved: EventObject['involvedObject'], verdict: DatabaseVerdict, message: string, ctx: EventContext): EventObject {
+/** An Event about `involved`, reported by this watcher replica. */
+export function eventOf(involved: EventObject['involvedObject'], reason: string, type: EventObject['type'], message: string, ctx: EventContext): EventObject {
   return {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: `${involved.name}.${ctx.suffix}`, namespace: involved.namespace },
     involvedObject: involved,
-    reason: verdict.verified ? EVENT_VERIFIED : EVENT_NOT_READY,
+    reason,
     message: truncate(message),
-    type: verdict.verified ? 'Normal' : 'Warning',
+    type,
     source: { component: EVENT_SOURCE },
     reportingComponent: REPORTING_COMPONENT,
     reportingInstance: ctx.instance,
@@ -100,13 +101,22 @@ function eventFor(involved: EventObject['involvedObject'], verdict: DatabaseVerd
   };
 }
 
+function eventFor(involved: EventObject['involvedObject'], verdict: DatabaseVerdict, message: string, ctx: EventContext): EventObject {
+  return eventOf(involved, verdict.verified ? EVENT_VERIFIED : EVENT_NOT_READY, verdict.verified ? 'Normal' : 'Warning', message, ctx);
+}
+
+/** The involved-object reference of a pod. */
+export function podRef(pod: PodObject): EventObject['involvedObject'] {
+  return { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace ?? '', ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) };
+}
+
 function verdictText(verdict: DatabaseVerdict): string {
   return verdict.verified ? verdict.message : `${verdict.reason}: ${verdict.message}`;
 }
 
 /** The event on a pod whose condition changes. */
 export function podEvent(pod: PodObject, verdict: DatabaseVerdict, ungated: boolean, ctx: EventContext): EventObject {
-  const involved = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace ?? '', ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) };
+  const involved = podRef(pod);
   const text = verdict.verified ? `${ungated ? 'scheduling gate removed: ' : ''}${verdict.message}` : `kept gated: ${verdictText(verdict)}`;
   return eventFor(involved, verdict, text, ctx);
 }
