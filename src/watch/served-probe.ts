@@ -17,6 +17,8 @@ import {
 export interface ProbeTarget {
   host: string;
   port: number;
+  /** The source address to connect from (tests: a loopback address other than 127.0.0.1, which servers never host-block). */
+  localAddress?: string;
   /** For the whole exchange, connect to close. */
   timeoutMs: number;
 }
@@ -112,7 +114,7 @@ const MAX_LOGIN_ROUNDS = 3;
 export async function probeServedCertificate(target: ProbeTarget): Promise<ProbeResult> {
   const started = process.hrtime.bigint();
   const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
-  const plain = netConnect({ host: target.host, port: target.port });
+  const plain = netConnect({ host: target.host, port: target.port, ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
   plain.on('error', () => {}); // observed where it matters (connect, Packets); never an uncaught 'error'
   let secure: TLSSocket | undefined;
   let timedOut = false;
