@@ -9,7 +9,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import {
   clientCapabilities, CAPABILITY, handshakeResponse, packet, PacketReader, parseError, parseGreeting, ProtocolError, REPLY, ServerError, sslRequest,
 } from './mysql-handshake';
@@ -104,6 +104,9 @@ class Packets {
   }
 }
 
+/** One TLS context for every probe: building one per connection costs as much as reading the peer certificate (bench/served.ts). */
+let sharedContext: SecureContext | undefined;
+
 /** At most this many replies are answered before the probe gives up on a clean end (an auth switch or two). */
 const MAX_LOGIN_ROUNDS = 3;
 
@@ -145,7 +148,8 @@ export async function probeServedCertificate(target: ProbeTarget): Promise<Probe
       if (packets.pending() > 0) throw new ProbeError('protocol', `${where} sent data after its greeting, before the TLS upgrade`);
       packets.detach();
       // No verification: the probe reports what is served, whatever it is; the comparison judges it.
-      secure = tlsConnect({ socket: plain, rejectUnauthorized: false });
+      sharedContext ??= createSecureContext({});
+      secure = tlsConnect({ socket: plain, rejectUnauthorized: false, secureContext: sharedContext });
       secure.on('error', () => {}); // as above
       await new Promise<void>((resolve, reject) => {
         secure!.once('secureConnect', resolve);
