@@ -12,7 +12,7 @@
  * database's warnings change), and the warnings in the verdict annotation (written by the
  * controller, the annotation's one writer: `warningsChanged(key)`).
  */
-import { caRekeyRisks, CLUSTER_ISSUER_KIND, ISSUER_KIND } from '../model/ca-rotation';
+import { CaCheck, type IssuerLookup } from './ca-check';
 import { materialOf, x509Date } from '../tls/pem';
 import { compareServed, summarizeServed, type ServedFinding } from '../tls/served';
 import type { Caches } from './controller';
@@ -21,12 +21,9 @@ import { CA_REKEYED_AT_RENEWAL, eventOf, podRef, statefulSetsOf, type EventObjec
 import type { RenewalMetrics } from './renewal-metrics';
 import { certificateNeeds, databaseOf, isGated } from './requirements';
 import type { ProbeError, ProbeResult, ProbeTarget } from './served-probe';
-import { databaseKey, splitKey, type DatabaseKey, type IssuerObject, type PodObject } from './types';
+import { databaseKey, splitKey, type DatabaseKey, type PodObject } from './types';
 
-/** Issuers by name; throws with `statusCode` when the API refuses (403 without RBAC). */
-export interface IssuerLookup {
-  get(kind: typeof ISSUER_KIND | typeof CLUSTER_ISSUER_KIND, namespace: string | undefined, name: string): Promise<IssuerObject | undefined>;
-}
+export type { IssuerLookup } from './ca-check';
 
 export interface RenewalOptions {
   /** Probe served certificates (false when --served-check-period is 0s). */
@@ -75,12 +72,9 @@ const podKeyOf = (p: PodObject) => `${p.metadata.namespace}/${p.metadata.name}`;
 
 export class RenewalMonitor {
   private readonly warnings = new Map<DatabaseKey, Warning[]>();
-  /** The last CA warning per database (kept when the issuer cannot be read this round). */
-  private readonly caWarnings = new Map<DatabaseKey, Warning | undefined>();
   private readonly pods = new Map<string, PodState>();
   /** When this replica first saw each Secret's current certificate (fingerprint): the grace counts from then at the latest. */
   private readonly firstSeen = new Map<string, { fingerprint: string; atMs: number }>();
-  private readonly issuerCache = new Map<string, { issuer: IssuerObject | undefined | 'forbidden'; until: number }>();
   private readonly failures = new Map<string, string>();
   /** Databases whose annotation was looked at this leadership term. */
   private readonly announced = new Set<DatabaseKey>();
@@ -88,7 +82,11 @@ export class RenewalMonitor {
   private stopped = false;
   private running: Promise<void> | undefined;
 
-  constructor(private readonly deps: RenewalDeps) {}
+  private readonly ca: CaCheck;
+
+  constructor(private readonly deps: RenewalDeps) {
+    this.ca = new CaCheck(deps);
+  }
 
   /** The database's warnings (CA first, then served), for the verdict annotation. */
   warningsOf(key: DatabaseKey): Warning[] {
@@ -125,7 +123,7 @@ export class RenewalMonitor {
 
   private forget(): void {
     this.warnings.clear();
-    this.caWarnings.clear();
+    this.ca.forget();
     this.pods.clear();
     this.failures.clear();
     this.announced.clear();
@@ -149,6 +147,7 @@ export class RenewalMonitor {
       byDb.set(key, [...(byDb.get(key) ?? []), pod]);
     }
     const keys = [...byDb.keys()].sort();
+    this.ca.newRound();
     let next = 0;
     const worker = async () => {
       while (next < keys.length && deps.isLeader() && !this.stopped) {
@@ -166,7 +165,7 @@ export class RenewalMonitor {
     for (const k of this.pods.keys()) if (!livePods.has(k)) this.pods.delete(k);
     for (const k of this.failures.keys()) if (!livePods.has(k)) this.failures.delete(k);
     for (const k of this.warnings.keys()) if (!byDb.has(k)) this.warnings.delete(k);
-    for (const k of this.caWarnings.keys()) if (!byDb.has(k)) this.caWarnings.delete(k);
+    this.ca.keepOnly(new Set(byDb.keys()));
     const mounted = new Set([...byDb.values()].flat().flatMap((p) => certificateNeeds(p).map((n) => `${p.metadata.namespace}/${n.secretName}`)));
     for (const k of this.firstSeen.keys()) if (!mounted.has(k)) this.firstSeen.delete(k);
   }
@@ -174,7 +173,7 @@ export class RenewalMonitor {
   private async checkDatabase(key: DatabaseKey, pods: PodObject[]): Promise<void> {
     const { deps } = this;
     const { namespace } = splitKey(key);
-    const ca = await this.caCheck(key, namespace, pods);
+    const ca = await this.ca.check(key, namespace, pods);
     const served = deps.options.probe ? summarizeServed(await this.servedCheck(pods)) : undefined;
     if (!deps.isLeader()) return;
     const warnings = [...(ca ? [ca] : []), ...(served ? [{ reason: served.reason, message: served.message }] : [])];
@@ -203,55 +202,6 @@ export class RenewalMonitor {
       if (after.some((w) => kindOf(w) === kindOf(old))) continue;
       const text = kindOf(old) === 'ca' ? 'the CA behind the issuer no longer gets a new key at renewal (or is no longer visible)' : 'every pod that answered serves its Secret\'s certificate again';
       await this.emit(eventOf(involved, kindOf(old) === 'ca' ? `${CA_REKEYED_AT_RENEWAL}Resolved` : 'ServedCertificatesCurrent', 'Normal', text, this.ctx()));
-    }
-  }
-
-  // ---- the CA's key rotation -------------------------------------------------------------------
-
-  private async caCheck(key: DatabaseKey, namespace: string, pods: PodObject[]): Promise<Warning | undefined> {
-    const { deps } = this;
-    const secretNames = new Set(pods.flatMap((p) => certificateNeeds(p).map((n) => n.secretName)));
-    const refs = new Map<string, { kind: typeof ISSUER_KIND | typeof CLUSTER_ISSUER_KIND; name: string }>();
-    for (const c of deps.caches.certificates(namespace)) {
-      const ref = c.spec?.issuerRef;
-      if (!ref?.name || !secretNames.has(c.spec?.secretName ?? '')) continue;
-      const kind = ref.kind === CLUSTER_ISSUER_KIND ? CLUSTER_ISSUER_KIND : ref.kind === undefined || ref.kind === ISSUER_KIND ? ISSUER_KIND : undefined;
-      if (kind && (!ref.group || ref.group === 'cert-manager.io')) refs.set(`${kind}/${ref.name}`, { kind, name: ref.name });
-    }
-    const messages: string[] = [];
-    for (const ref of [...refs.values()].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`))) {
-      if (ref.kind === CLUSTER_ISSUER_KIND && !deps.options.clusterIssuers) continue;
-      const issuer = await this.issuer(ref.kind, ref.kind === ISSUER_KIND ? namespace : undefined, ref.name);
-      if (issuer === 'unknown') return this.caWarnings.get(key); // unreadable this round: keep what was seen
-      if (!issuer) continue;
-      const home = ref.kind === ISSUER_KIND ? namespace : deps.options.clusterResourceNamespace;
-      messages.push(...caRekeyRisks(issuer, deps.caches.certificates(home)).map((r) => r.message));
-    }
-    const warning = messages.length ? { reason: CA_REKEYED_AT_RENEWAL, message: messages.join('; ') } : undefined;
-    this.caWarnings.set(key, warning);
-    return warning;
-  }
-
-  /** The issuer, from the cache while fresh; undefined when it does not exist or may not be read (403, logged once); 'unknown' on other errors. */
-  private async issuer(kind: typeof ISSUER_KIND | typeof CLUSTER_ISSUER_KIND, namespace: string | undefined, name: string): Promise<IssuerObject | undefined | 'unknown'> {
-    const { deps } = this;
-    const id = `${kind}/${namespace ?? ''}/${name}`;
-    const cached = this.issuerCache.get(id);
-    if (cached && cached.until > deps.monotonic()) return cached.issuer === 'forbidden' ? undefined : cached.issuer;
-    try {
-      const issuer = await deps.issuers.get(kind, namespace, name);
-      this.issuerCache.set(id, { issuer, until: deps.monotonic() + deps.options.issuerTtlMs });
-      return issuer;
-    } catch (error) {
-      const status = (error as { statusCode?: number }).statusCode;
-      if (status === 403) {
-        if (cached?.issuer !== 'forbidden') deps.log.warn('may not read the issuer: no CA check for it', { issuer: id, status });
-        this.issuerCache.set(id, { issuer: 'forbidden', until: deps.monotonic() + deps.options.issuerTtlMs });
-        return undefined;
-      }
-      deps.apiErrors.inc({ operation: kind === ISSUER_KIND ? 'get-issuer' : 'get-clusterissuer' });
-      deps.log.warn('could not read the issuer; the CA check keeps its last result', { issuer: id, error });
-      return 'unknown';
     }
   }
 
