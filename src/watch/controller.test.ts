@@ -48,7 +48,7 @@ function database(api: FakeApi, db: string, kind = db): void {
   );
 }
 
-function controller(api: FakeApi, leader = { value: true }, synced = { value: true }, warnings?: (key: string) => Warning[]) {
+function controller(api: FakeApi, leader = { value: true }, synced = { value: true }, warnings?: (key: string) => Warning[] | undefined) {
   const lines: string[] = [];
   let t = 0;
   const metrics = watcherMetrics({ gatedPods: () => 0, verdicts: () => new Map(), leader: () => leader.value });
@@ -498,6 +498,26 @@ describe('warnings ride along in the verdict annotation, after the verdict, and 
     await c.reconcile(`${NS}/valid`);
     expect(api.calls.filter((x) => x.op === 'patchStatefulSet').pop()!.body).toEqual({ metadata: { uid: 'uid-sts-valid', annotations: { [VERDICT_ANNOTATION]: null } } });
     expect(api.statefulSets.get(`${NS}/valid`)!.metadata.annotations).toEqual({ 'example.com/keep': 'me' });
+  });
+
+  test('before the warnings of a database are known (a new leader, its first look not done yet), those the StatefulSet shows are kept', async () => {
+    const api = new FakeApi();
+    database(api, 'wrongca');
+    await controller(api, { value: true }, { value: true }, () => [CA]).c.reconcile(`${NS}/wrongca`);
+    const shown = verdictOn(api, 'wrongca')!;
+    expect(shown).toMatch(/^UntrustedIssuer: .* \| CARekeyedAtRenewal: /);
+    // A new leader: the gated pods are judged again before its renewal monitor has run.
+    const known = { value: undefined as Warning[] | undefined };
+    const fresh = controller(api, { value: true }, { value: true }, () => known.value);
+    const from = api.calls.length;
+    await fresh.c.reconcile(`${NS}/wrongca`);
+    expect(ops(api, from)).toEqual(['getStatefulSet']);
+    expect(verdictOn(api, 'wrongca')).toBe(shown);
+    // Once known, they are what is shown.
+    known.value = [];
+    fresh.c.warningsChanged(`${NS}/wrongca`);
+    await fresh.c.reconcile(`${NS}/wrongca`);
+    expect(verdictOn(api, 'wrongca')).toBe(shown.split(' | ')[0]);
   });
 
   test('a follower notes the change and writes it once it leads', async () => {

@@ -11,7 +11,7 @@ import type { Logger } from './log';
 import type { WatcherMetrics } from './metrics';
 import {
   annotationUpToDate, composeAnnotation, conditionPatch, conditionUpToDate, controllerEvent, currentCondition, desiredCondition, gatePartOf, podEvent,
-  statefulSetsOf, VERDICT_ANNOTATION, verdictAnnotation, verdictAnnotationPatch, type EventObject, type VerdictAnnotationPatch, type Warning,
+  statefulSetsOf, warningsPartOf, VERDICT_ANNOTATION, verdictAnnotation, verdictAnnotationPatch, type EventObject, type VerdictAnnotationPatch, type Warning,
 } from './record';
 import { databaseOf, databaseRequirements, isGated } from './requirements';
 import { databaseKey, splitKey, type CertificateObject, type DatabaseKey, type OwnerReference, type PodObject, type SecretObject, type StatefulSetObject } from './types';
@@ -42,7 +42,8 @@ interface AnnotationDue {
   owners: OwnerReference[];
   /** The gate's verdict; undefined: keep the one the StatefulSet shows (a warnings-only change of a settled database). */
   gate?: string;
-  warnings: Warning[];
+  /** undefined: not known yet (the renewal monitor has not looked at the database): keep those shown. */
+  warnings?: Warning[];
 }
 
 export interface ControllerDeps {
@@ -60,8 +61,8 @@ export interface ControllerDeps {
   eventSuffix(): string;
   /** How soon a failing verdict is looked at again without any event (time-based checks). */
   recheckMs?: number;
-  /** The database's current warnings (renewal.ts: the CA's key rotation, served certificates), shown after the verdict. */
-  warnings?(key: DatabaseKey): Warning[];
+  /** The database's current warnings (renewal.ts: the CA's key rotation, served certificates), shown after the verdict; undefined until known. */
+  warnings?(key: DatabaseKey): Warning[] | undefined;
 }
 
 export function statusOf(error: unknown): number | undefined {
@@ -248,13 +249,12 @@ export class Controller {
    */
   private annotationDue(key: DatabaseKey, namespace: string, pods: PodObject[], verdict: DatabaseVerdict, podsChanged: boolean): void {
     const gate = verdictAnnotation(verdict);
-    const warnings = this.deps.warnings?.(key) ?? [];
-    const value = composeAnnotation(gate, warnings);
+    const warnings = this.deps.warnings?.(key);
     const owners = statefulSetsOf(pods).filter((o) => {
       const seen = this.shown.get(`${namespace}/${o.name}`);
-      return podsChanged || !seen || seen.uid !== o.uid || seen.value !== value;
+      return podsChanged || !seen || seen.uid !== o.uid || seen.value !== composeAnnotation(gate, warnings ?? warningsPartOf(seen.value));
     });
-    if (owners.length > 0) this.annotationsDue.set(key, { namespace, owners, gate, warnings });
+    if (owners.length > 0) this.annotationsDue.set(key, { namespace, owners, gate, ...(warnings ? { warnings } : {}) });
     else this.annotationsDue.delete(key);
   }
 
@@ -263,7 +263,8 @@ export class Controller {
    * showing exactly these warnings (after the verdict it showed then). No verdict is judged.
    */
   private warningsDue(key: DatabaseKey, namespace: string, pods: PodObject[]): void {
-    const warnings = this.deps.warnings?.(key) ?? [];
+    const warnings = this.deps.warnings?.(key);
+    if (!warnings) return; // not known yet: nothing changed
     const previous = this.annotationsDue.get(key);
     const owners = statefulSetsOf(pods).filter((o) => {
       const seen = this.shown.get(`${namespace}/${o.name}`);
@@ -309,7 +310,8 @@ export class Controller {
       this.shown.delete(id); // gone, or the name belongs to another StatefulSet now: its own pods will say
       return true;
     }
-    const value = composeAnnotation(due.gate ?? gatePartOf(sts.metadata.annotations?.[VERDICT_ANNOTATION]), due.warnings);
+    const current = sts.metadata.annotations?.[VERDICT_ANNOTATION];
+    const value = composeAnnotation(due.gate ?? gatePartOf(current), due.warnings ?? warningsPartOf(current));
     if (annotationUpToDate(sts, value)) {
       this.shown.set(id, { uid: owner.uid, value });
       return true;

@@ -1,4 +1,4 @@
-import { annotationUpToDate, composeAnnotation, gatePartOf, statefulSetsOf, VERDICT_ANNOTATION, verdictAnnotation, verdictAnnotationPatch } from './record';
+import { annotationUpToDate, composeAnnotation, gatePartOf, warningsPartOf, statefulSetsOf, VERDICT_ANNOTATION, verdictAnnotation, verdictAnnotationPatch } from './record';
 import { pod, statefulSet } from './testing/objects';
 import type { DatabaseVerdict } from '../tls/verdict';
 
@@ -54,6 +54,15 @@ describe('the annotation\'s parts: the verdict, then the warnings', () => {
     expect(gatePartOf('CertificatesVerified: verified 2 certificate Secret(s): a, b')).toBe('CertificatesVerified: verified 2 certificate Secret(s): a, b');
     expect(gatePartOf(composeAnnotation(undefined, [ca, stale]))).toBeUndefined();
     expect(gatePartOf(undefined)).toBeUndefined();
+  });
+
+  test('the warnings are read back too, and compose to the same value', () => {
+    const value = composeAnnotation('CertificatesVerified: ok', [stale, ca]);
+    expect(warningsPartOf(value)).toEqual([{ reason: 'ServedCertificateStale', message: 'the certificate demo/db-1 serves is older' }, ca]);
+    expect(composeAnnotation(gatePartOf(value), warningsPartOf(value))).toBe(value);
+    expect(warningsPartOf(composeAnnotation(undefined, [ca]))).toEqual([ca]);
+    expect(warningsPartOf('CertificatesVerified: ok')).toEqual([]);
+    expect(warningsPartOf(undefined)).toEqual([]);
   });
 
   test('an empty value removes the annotation (merge patch null)', () => {

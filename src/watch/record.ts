@@ -190,6 +190,16 @@ export function gatePartOf(value: string | undefined): string | undefined {
   return WARNING_REASONS.has(reason) ? undefined : first;
 }
 
+/** The warnings of an annotation value written by composeAnnotation (the parts after the verdict). */
+export function warningsPartOf(value: string | undefined): Warning[] {
+  if (!value) return [];
+  const parts = value.split(PART_SEPARATOR);
+  return parts.slice(gatePartOf(value) === undefined ? 0 : 1).map((part) => {
+    const colon = part.indexOf(': ');
+    return colon < 0 ? { reason: part, message: '' } : { reason: part.slice(0, colon), message: part.slice(colon + 2) };
+  });
+}
+
 /** True when the StatefulSet already shows this value: nothing to write. */
 export function annotationUpToDate(sts: StatefulSetObject, value: string): boolean {
   return (sts.metadata.annotations?.[VERDICT_ANNOTATION] ?? '') === value;

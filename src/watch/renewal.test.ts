@@ -97,7 +97,7 @@ function harness(api: FakeApi, opts: Partial<RenewalOptions> = {}) {
 }
 
 const events = (api: FakeApi) => api.events.map((e) => `${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name}`);
-const reasons = (w: Warning[]) => w.map((x) => x.reason);
+const reasons = (w: Warning[] | undefined) => (w ?? []).map((x) => x.reason);
 
 describe('served certificates', () => {
   test('pods serving their Secret\'s certificate: no warning, an expiry gauge per pod, the annotation looked at once this term', async () => {
@@ -134,7 +134,7 @@ describe('served certificates', () => {
     expect(h.monitor.warningsOf(`${NS}/orders`)).toEqual([]);
     h.clock.now += 16 * MIN;
     await h.monitor.round();
-    const warnings = h.monitor.warningsOf(`${NS}/orders`);
+    const warnings = h.monitor.warningsOf(`${NS}/orders`)!;
     expect(reasons(warnings)).toEqual(['ServedCertificateStale']);
     expect(warnings[0]!.message).toMatch(/^the certificate demo\/orders-0 serves \(valid until \S+\) is older than its Secret's: Secret demo\/orders-server-cert holds a newer one/);
     expect(warnings[0]!.message).toContain('; the certificate demo/orders-2 serves');
@@ -219,7 +219,7 @@ describe('the CA behind the issuer, re-keyed at renewal', () => {
     h.serveAll('orders', renewed.cert);
     h.issuers.set(`Issuer/${NS}/px-issuer`, issuer);
     await h.monitor.round();
-    const [w] = h.monitor.warningsOf(`${NS}/orders`);
+    const [w] = h.monitor.warningsOf(`${NS}/orders`)!;
     expect(w).toEqual({ reason: CA_REKEYED_AT_RENEWAL, message: expect.stringMatching(/^Certificate demo\/px-ca \(isCA: true\) writes Secret px-ca, the CA of Issuer demo\/px-issuer, and its spec\.privateKey\.rotationPolicy is unset/) });
     expect(events(api)).toEqual(['Warning CARekeyedAtRenewal StatefulSet/orders']);
     expect(api.calls.filter((c) => c.op === 'patchPod' || c.op === 'patchPodStatus')).toEqual([]);
@@ -238,7 +238,7 @@ describe('the CA behind the issuer, re-keyed at renewal', () => {
     const h = harness(api, { probe: false });
     h.issuers.set('ClusterIssuer//px-issuer', cluster);
     await h.monitor.round();
-    expect(h.monitor.warningsOf(`${NS}/orders`)[0]!.message).toMatch(/^Certificate cert-manager\/px-ca \(isCA: true\) writes Secret px-ca, the CA of ClusterIssuer px-issuer, and its spec\.privateKey\.rotationPolicy is Always:/);
+    expect(h.monitor.warningsOf(`${NS}/orders`)![0]!.message).toMatch(/^Certificate cert-manager\/px-ca \(isCA: true\) writes Secret px-ca, the CA of ClusterIssuer px-issuer, and its spec\.privateKey\.rotationPolicy is Always:/);
     const namespaced = harness(api, { probe: false, clusterIssuers: false });
     namespaced.issuers.set('ClusterIssuer//px-issuer', cluster);
     await namespaced.monitor.round();

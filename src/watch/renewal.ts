@@ -88,9 +88,9 @@ export class RenewalMonitor {
     this.ca = new CaCheck(deps);
   }
 
-  /** The database's warnings (CA first, then served), for the verdict annotation. */
-  warningsOf(key: DatabaseKey): Warning[] {
-    return this.warnings.get(key) ?? [];
+  /** The database's warnings (CA first, then served), for the verdict annotation; undefined until looked at this leadership term. */
+  warningsOf(key: DatabaseKey): Warning[] | undefined {
+    return this.announced.has(key) ? this.warnings.get(key) ?? [] : undefined;
   }
 
   servedPods(): PodState[] {

@@ -167,7 +167,7 @@ describe('the renewal monitor on a real server: what is served against what the 
     await new Promise((r) => setTimeout(r, GRACE_MS + 500));
     await monitor.round();
     expect(reasons()).toEqual(['ServedCertificateStale']);
-    expect(monitor.warningsOf(`${NS}/${DB}`).map((w) => w.reason)).toEqual(['ServedCertificateStale']);
+    expect(monitor.warningsOf(`${NS}/${DB}`)!.map((w) => w.reason)).toEqual(['ServedCertificateStale']);
     expect(api.events.map((e) => `${e.type} ${e.reason} ${e.involvedObject.kind}`)).toEqual(['Warning ServedCertificateStale Pod', 'Warning ServedCertificateStale StatefulSet']);
     expect(registry.text()).toContain('pxc_tls_served_certificates{reason="ServedCertificateStale"} 1');
 
