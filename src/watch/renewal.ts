@@ -2,9 +2,7 @@
  * The watcher's look at running databases, beside the gate, every --served-check-period on the
  * leader: two warnings that never hold a gate.
  *  - CARekeyedAtRenewal: the CA behind a database's issuer gets a new key when it renews
- *    (src/model/ca-rotation.ts), where the watcher can see it: the issuer read by name (cached), the
- *    CA Certificate in the informer cache (the Issuer's namespace; for a ClusterIssuer,
- *    --cluster-resource-namespace, when watched).
+ *    (src/model/ca-rotation.ts), where the watcher can see it (ca-check.ts).
  *  - Served certificates: each running pod's SQL port probed as a client would (served-probe.ts)
  *    and compared with the Secret it mounts (src/tls/served.ts): stale past the grace period,
  *    expiring soon, expired, no TLS.
