@@ -6,3 +6,4 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 bash "$here/go-tools.sh" kube-apiserver etcd cert-manager kustomize
 bash "$here/mariadb.sh" >/dev/null
+bash "$here/mysqld-exporter.sh" >/dev/null
