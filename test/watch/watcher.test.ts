@@ -6,11 +6,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { apply, createNamespace, getJson, kubectlOk, waitFor } from '../cluster/kube';
 import { CertFactory } from '../../src/tls/testing/certs';
 import {
-  caIssuer, createPods, eventually, GATE, httpGet, metricValue, perconaXtraDB, podCondition, podGates, render, REPO_ROOT,
-  sleep, startWatcher, toApply, toYaml, writeKubeconfig, type KObject, type WatcherProcess,
+  awaitPodPolicies, caIssuer, createPods, eventually, exampleDocs, GATE, httpGet, metricValue, NAMESPACED_RBAC_KINDS, perconaXtraDB, podCondition,
+  podGates, render, sleep, startWatcher, tokenKubeconfig, toApply, toYaml, type KObject, type WatcherProcess,
 } from './fixture';
 
 jest.setTimeout(300_000);
@@ -45,14 +46,15 @@ async function stsVerdict(ns: string, name: string): Promise<string | undefined>
 }
 
 /** The watcher running with the example's namespaced RBAC only (a ServiceAccount token), under
- * the example's admission policy (cluster-scoped: it binds every pxc-tls-watch ServiceAccount). */
+ * the example's admission policies (cluster-scoped: they bind every pxc-tls-watch ServiceAccount):
+ * the StatefulSet's (verdict annotation only) and the pods' (own gate, own condition only). */
 async function watcherWithExampleRbac(ns: string, name: string): Promise<WatcherProcess> {
-  const rbac = (await kubectlOk(['kustomize', join(REPO_ROOT, 'examples', 'watcher')])).split(/^---$/m)
-    .filter((doc) => /^kind: (ServiceAccount|Role|RoleBinding|ValidatingAdmissionPolicy|ValidatingAdmissionPolicyBinding)$/m.test(doc)).join('---\n');
-  await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: rbac });
-  const token = (await kubectlOk(['create', 'token', 'pxc-tls-watch', '-n', ns, '--duration=1h'])).trim();
-  const kubeconfig = join(tmp, `${ns}.kubeconfig`);
-  writeKubeconfig(kubeconfig, env('PXC_TLS_KUBE_SERVER'), token, env('PXC_TLS_KUBE_CA'));
+  const docs = await exampleDocs('.', NAMESPACED_RBAC_KINDS);
+  const policies = docs.map((d) => parse(d)).filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((o) => o.metadata.name).sort();
+  expect(policies).toEqual(['pxc-tls-watch-pod-condition-only', 'pxc-tls-watch-pod-gate-only', 'pxc-tls-watch-statefulset-verdict-only']);
+  await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: docs.join('---\n') });
+  const kubeconfig = await tokenKubeconfig(tmp, ns, 'pxc-tls-watch');
+  await awaitPodPolicies(kubeconfig, ns);
   const w = startWatcher({ name, kubeconfig, namespaces: [ns], leaseNamespace: ns });
   watchers.push(w);
   return w;
@@ -105,8 +107,9 @@ describe('pxc-tls watch on the real control plane', () => {
     const ours = sts.metadata.managedFields.filter((m: any) => m.manager === 'pxc-tls-watch');
     expect(ours).toEqual([expect.objectContaining({ operation: 'Update', fieldsV1: { 'f:metadata': { 'f:annotations': { [`f:${VERDICT}`]: {} } } } })]);
     expect(w.lines.filter((l) => l.msg === 'verdict annotation written').map((l) => l.verdict).pop()).toBe(verdict);
-    // Neither RBAC nor the policy refused any StatefulSet call.
-    expect(w.lines.filter((l) => l.msg === 'reconcile failed; retrying' && JSON.stringify(l).includes('statefulsets'))).toEqual([]);
+    // Neither RBAC nor a policy refused any call: the gate removals and the conditions passed the
+    // pod policies (enforced before the watcher started), the annotation the StatefulSet's.
+    expect(w.lines.filter((l) => l.msg === 'reconcile failed; retrying' && /403|forbidden|denied/i.test(JSON.stringify(l)))).toEqual([]);
     expectNoSecretsLogged(w);
   });
 
