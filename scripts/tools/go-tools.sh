@@ -149,18 +149,28 @@ build_kustomize() {
 
 build_kwok() {
   local out="$TOOLS/kwok-$KWOK_VERSION" start=$SECONDS
-  if [[ -x "$out/bin/kwok" ]]; then report kwok "$KWOK_VERSION" "$out/bin/kwok" ""; return; fi
+  if [[ -x "$out/bin/kwok" && -s "$out/stages/pod-ready.yaml" ]]; then report kwok "$KWOK_VERSION" "$out" ""; return; fi
   local w="$BUILD/kwok-$KWOK_VERSION"
   # A wrapper like the others (kwok's go.mod has no replaces today, but the wrapper keeps the
   # build independent of that and of `go install`'s rules).
   new_wrapper "$w" pxc-tls.local/kwok
   printf '\nrequire sigs.k8s.io/kwok %s\n' "$KWOK_VERSION" >>"$w/go.mod"
-  log "building kwok $KWOK_VERSION"
-  (cd "$w" && go build -o "$w/kwok" \
-    -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
-    sigs.k8s.io/kwok/cmd/kwok)
-  mkdir -p "$out/bin" && mv "$w/kwok" "$out/bin/kwok"
-  report kwok "$KWOK_VERSION" "$out/bin/kwok" "$start"
+  if [[ ! -x "$out/bin/kwok" ]]; then
+    log "building kwok $KWOK_VERSION"
+    (cd "$w" && go build -o "$w/kwok" \
+      -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
+      sigs.k8s.io/kwok/cmd/kwok)
+    mkdir -p "$out/bin" && mv "$w/kwok" "$out/bin/kwok"
+  fi
+  # kwok does nothing without Stages: take kwok's own "fast" node and pod stages and the node
+  # heartbeat from the same module (read through the module cache, like cert-manager's CRDs).
+  local dir
+  dir="$(cd "$w" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  rm -rf "$out/stages" && mkdir -p "$out/stages"
+  cp "$dir"/kustomize/stage/node/fast/node-initialize.yaml "$dir"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    "$dir"/kustomize/stage/pod/fast/pod-*.yaml "$out/stages/"
+  chmod u+w "$out"/stages/*.yaml
+  report kwok "$KWOK_VERSION" "$out" "$start"
 }
 
 [[ $# -gt 0 ]] || { echo "usage: $0 kube-apiserver|kube-controller-manager|kube-scheduler|etcd|cert-manager|kustomize|kwok..." >&2; exit 2; }

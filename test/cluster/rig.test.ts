@@ -203,10 +203,15 @@ spec:
       schedulingGates: [{name: pxc-tls.example.com/certificates}, {name: other.example.com/gate}]
       containers: [{name: mysql, image: registry.invalid/mysql:8}]
 `);
-    // No controller-manager here: create the Pod the StatefulSet controller would, from its template.
-    const sts = await getJson(['get', 'statefulset', 'db', '-n', ns]);
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...sts.spec.template.metadata, name: 'db-0', namespace: ns }, spec: sts.spec.template.spec };
-    await kubectlOk(['create', '-f', '-'], { input: JSON.stringify(pod) });
+    // The StatefulSet controller creates db-0 from the template (without the rig's controllers,
+    // the test creates what it would).
+    if (process.env.PXC_TLS_CONTROLLERS === '1') {
+      await waitUntil('the StatefulSet controller to create db-0', () => getObject('pod', 'db-0', ns), { timeoutMs: 60_000 });
+    } else {
+      const sts = await getJson(['get', 'statefulset', 'db', '-n', ns]);
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...sts.spec.template.metadata, name: 'db-0', namespace: ns }, spec: sts.spec.template.spec };
+      await kubectlOk(['create', '-f', '-'], { input: JSON.stringify(pod) });
+    }
 
     const created = await getJson(['get', 'pod', 'db-0', '-n', ns]);
     expect(created.spec.nodeName).toBeUndefined();
@@ -236,10 +241,12 @@ spec:
     expect(after.spec.schedulingGates).toEqual([{ name: 'other.example.com/gate' }]);
     expect(after.spec.nodeName).toBeUndefined();
 
-    // Removing the last gate: the Pod is no longer gated (nothing schedules it here: no scheduler).
+    // Removing the last gate: the Pod is no longer gated. It stays unbound: no node here takes it
+    // (the rig's kwok nodes are tainted for the tests that create them).
     const last = await patch('pod', 'db-0', ns, 'json', [{ op: 'remove', path: '/spec/schedulingGates' }]);
     expect(last).toMatchObject({ code: 0 });
     const ungated = await getJson(['get', 'pod', 'db-0', '-n', ns]);
     expect(ungated.spec.schedulingGates ?? []).toEqual([]);
+    expect(ungated.spec.nodeName).toBeUndefined();
   });
 });

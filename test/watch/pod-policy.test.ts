@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { apply, createNamespace, getJson, kubectl, kubectlOk } from '../cluster/kube';
+import { createNamespace, getJson, kubectl, kubectlOk } from '../cluster/kube';
 import { removeGatePatch } from '../../src/watch/gate';
 import { conditionPatch, CONDITION_TYPE } from '../../src/watch/record';
 import {
-  apiAs, awaitPodPolicies, createPods, exampleDocs, GATE, NAMESPACED_RBAC_KINDS, perconaXtraDB, POD_CONDITION_DENIED, POD_GATE_DENIED,
-  render, tokenKubeconfig, toApply, toYaml, type ApiResponse,
+  apiAs, awaitPodPolicies, createPodsByHand, exampleDocs, GATE, NAMESPACED_RBAC_KINDS, perconaXtraDB, POD_CONDITION_DENIED, POD_GATE_DENIED,
+  render, tokenKubeconfig, toApply, type ApiResponse,
 } from './fixture';
 
 jest.setTimeout(180_000);
@@ -83,10 +83,11 @@ describe.each([
     const i = await install();
     ns = i.dbNamespace;
     kubeconfig = i.kubeconfig;
-    // A database's pod as the StatefulSet controller makes it from the rendered template, carrying
-    // another controller's gate before ours, a label and an annotation of someone else's…
-    await apply(toYaml(toApply(await render([perconaXtraDB('vault', ns)])).filter((o) => o.kind === 'StatefulSet')));
-    await createPods(ns, 'vault', 1, (p) => {
+    // A database's pod made from the rendered template, carrying another controller's gate before
+    // ours, a label and an annotation of someone else's. Made by hand and not applied with its
+    // StatefulSet: the rig's StatefulSet controller would make its own pods (without these extras).
+    const sts = toApply(await render([perconaXtraDB('vault', ns)])).find((o) => o.kind === 'StatefulSet')!;
+    await createPodsByHand(ns, sts, 1, (p) => {
       p.spec.schedulingGates = [{ name: OTHER_GATE }, ...p.spec.schedulingGates];
       p.metadata.labels['example.com/team'] = 'a';
       p.metadata.annotations = { ...p.metadata.annotations, 'example.com/owner': 'team-a' };

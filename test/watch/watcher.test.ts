@@ -11,7 +11,7 @@ import { apply, createNamespace, getJson, kubectlOk, waitFor } from '../cluster/
 import { CertFactory } from '../../src/tls/testing/certs';
 import {
   awaitPodPolicies, caIssuer, createPods, eventually, exampleDocs, GATE, httpGet, metricValue, NAMESPACED_RBAC_KINDS, perconaXtraDB, podCondition,
-  podGates, render, sleep, startWatcher, tokenKubeconfig, toApply, toYaml, type KObject, type WatcherProcess,
+  podGates, recreatePod, render, sleep, startWatcher, tokenKubeconfig, toApply, toYaml, type KObject, type WatcherProcess,
 } from './fixture';
 
 jest.setTimeout(300_000);
@@ -151,12 +151,9 @@ describe('pxc-tls watch on the real control plane', () => {
     const rendered = objects.filter((o) => o.kind === 'StatefulSet');
     await kubectlOk(['replace', '-f', '-'], { input: toYaml(rendered) });
     expect(await stsVerdict(ns, 'ledger')).toBeUndefined();
-    // …and the next time the pods change (here: ledger-2 is deleted and created again, gated, as
-    // the StatefulSet controller would), the watcher writes it again, at the same verdict.
-    const old = await getJson(['get', 'pod', 'ledger-2', '-n', ns]);
-    await kubectlOk(['delete', 'pod', 'ledger-2', '-n', ns, '--wait=true']);
-    const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, ...metadata } = old.metadata;
-    await kubectlOk(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata, spec: old.spec }) });
+    // …and the next time the pods change (here: ledger-2 is deleted and the StatefulSet controller
+    // creates it again, gated), the watcher writes it again, at the same verdict.
+    await recreatePod(ns, 'ledger-2');
     expect(await eventually('the annotation written again', () => stsVerdict(ns, 'ledger'), 30_000)).toBe(shown);
     const metrics = await w.metrics();
     expect(metricValue(metrics, 'pxc_tls_database_verdicts', { reason: 'UntrustedIssuer' })).toBe(1);
