@@ -74,8 +74,11 @@ function databaseEnv(model: DatabaseModel): EnvVar[] {
     { name: 'CLUSTER_NAME', value: model.name },
     { name: 'DB_NAME', value: model.name },
     { name: 'GOVERNING_SERVICE_NAME', value: governingServiceName(model.name) },
-    { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    // apiVersion as the API server defaults it: fieldRef is an atomic struct, so without it a
+    // server-side apply by a second field manager (another GitOps tool, `kubectl diff --server-side`)
+    // conflicts with the first over the whole fieldRef (test/watch/flow.test.ts).
+    { name: 'NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+    { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
     // PXINIT entrypoint.sh: a non-empty SSL_ENABLED makes SST use encrypt=4 with the server certificate.
     { name: 'SSL_ENABLED', value: 'TRUE' },
     { name: 'SERVER_SECRET_NAME', value: model.certificates.server.secretName },

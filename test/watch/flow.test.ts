@@ -117,6 +117,20 @@ async function pod(name: string): Promise<KObject> {
 
 const ms = (x: number) => `${Math.round(x)} ms`;
 
+/** Puts another CA's certificate (same name as the real CA: only the signature differs) into a
+ * Secret's ca.crt, as after a botched CA swap; resolves with a function that puts the original back. */
+async function rogueCa(secret: string): Promise<() => Promise<void>> {
+  const original = (await getJson(['get', 'secret', secret, '-n', ns])).data['ca.crt'] as string;
+  const certs = new CertFactory();
+  try {
+    const rogue = certs.ca('px-issuer-ca');
+    await kubectlOk(['patch', 'secret', secret, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ data: { 'ca.crt': Buffer.from(rogue.cert).toString('base64') } })]);
+  } finally {
+    certs.cleanup();
+  }
+  return async () => { await kubectlOk(['patch', 'secret', secret, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ data: { 'ca.crt': original } })]); };
+}
+
 test('apply (server-side, as Argo CD): the StatefulSet controller creates every pod gated; none is scheduled before the watcher verified the issued certificates; then all run on kwok nodes, spread as rendered', async () => {
   await gitApply('orders', 3); // no Issuer yet: cert-manager cannot issue
   const pods = await createPods(ns, 'orders', 3); // waits for the StatefulSet controller's pods
@@ -212,34 +226,35 @@ test('the PodDisruptionBudget: evictions up to maxUnavailable pass, the one that
   }, 60_000);
   const evict = (name: string) => kubectl(['create', '--raw', `/api/v1/namespaces/${ns}/pods/${name}/eviction`, '-f', '-'],
     { input: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } }) });
-  const evictedAt = Date.now();
   const uids = new Map(names('orders', 5).map((n) => [n, timeline.current(n)!.uid]));
+  // Evicted members come back in well under a second here (controller, watcher, scheduler, kwok),
+  // and the budget counts them healthy again. To hold them down — as a member that cannot come
+  // back would be — the server Secret gets a rogue CA first: made again, they stay gated.
+  const restoreCa = await rogueCa('orders-server-cert');
+  const evictedAt = Date.now();
   expect((await evict('orders-0')).code).toBe(0);
   expect((await evict('orders-1')).code).toBe(0);
+  const down = await timeline.until('the evicted pods back, held gated', ['orders-0', 'orders-1'], (l) => l.uid !== uids.get(l.name) && l.notVerifiedAt !== undefined, 60_000);
+  for (const l of down) expect([l.gatedWhenSeen, l.boundAt]).toEqual([true, undefined]);
   // A third would leave 2 of 5 members: below quorum. Refused (HTTP 429), and orders-2 stays.
   const third = await evict('orders-2');
   expect(third.code).not.toBe(0);
   expect(third.stderr).toMatch(/TooManyRequests.*Cannot evict pod as it would violate the pod's disruption budget/);
+  await sleep(1000);
   expect(timeline.current('orders-2')!.uid).toBe(uids.get('orders-2'));
   expect((await pod('orders-2')).metadata.deletionTimestamp).toBeUndefined();
-  // The evicted two come back through the controller, gated, and the watcher lets them run.
-  const back = await timeline.until('the evicted pods back and Running', ['orders-0', 'orders-1'], (l) => l.uid !== uids.get(l.name) && running(l));
-  for (const l of back) expect(l.gatedWhenSeen).toBe(true);
-  figure(`eviction (2 of 5 allowed, the 3rd refused): evicted → back Running/Ready ${JSON.stringify(stats(back.map((l) => l.readyAt! - evictedAt)))}`);
+  // The CA put right: the watcher lets the two run again.
+  const restoredAt = Date.now();
+  await restoreCa();
+  const back = await timeline.until('the evicted pods Running again', ['orders-0', 'orders-1'], (l) => l.uid !== uids.get(l.name) && running(l));
+  figure(`eviction: 2 of 5 allowed, the 3rd refused (429) while they were down; evicted → made again (gated) ${JSON.stringify(stats(down.map((l) => l.seenAt - evictedAt)))}; CA put right → Running/Ready ${JSON.stringify(stats(back.map((l) => l.readyAt! - restoredAt)))}`);
 });
 
 test('a rogue CA in one Secret keeps that database\'s pods gated with UntrustedIssuer, unscheduled; put right, they run', async () => {
   // Everything but the StatefulSet first, so the Secrets are issued before any pod exists.
   await gitApply('ledger', 3, GITOPS_MANAGER, (o) => o.kind !== 'StatefulSet');
   for (const alias of ['server', 'client']) await waitFor(`certificate/ledger-${alias}-cert`, 'condition=Ready', { namespace: ns, timeoutMs: 120_000 });
-  const original = (await getJson(['get', 'secret', 'ledger-server-cert', '-n', ns])).data['ca.crt'] as string;
-  const certs = new CertFactory();
-  try {
-    const rogue = certs.ca('px-issuer-ca'); // same name as the real CA: only the signature differs
-    await kubectlOk(['patch', 'secret', 'ledger-server-cert', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ data: { 'ca.crt': Buffer.from(rogue.cert).toString('base64') } })]);
-  } finally {
-    certs.cleanup();
-  }
+  const restoreCa = await rogueCa('ledger-server-cert');
   await kubectlOk(['apply', '--server-side', `--field-manager=${GITOPS_MANAGER}`, '-f', '-'], { input: toYaml(git.get('ledger')!.filter((o) => o.kind === 'StatefulSet')) });
   const pods = await createPods(ns, 'ledger', 3);
   await timeline.until('a verdict on every ledger pod', pods, (l) => l.notVerifiedAt !== undefined, 60_000);
@@ -251,7 +266,7 @@ test('a rogue CA in one Secret keeps that database\'s pods gated with UntrustedI
     expect(p.status.conditions.find((c: { type: string }) => c.type === CONDITION)).toMatchObject({ status: 'False', reason: 'UntrustedIssuer' });
   }
   const fixedAt = Date.now();
-  await kubectlOk(['patch', 'secret', 'ledger-server-cert', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ data: { 'ca.crt': original } })]);
+  await restoreCa();
   const lives = await timeline.until('ledger running once its CA is right', pods, running);
   await expectSpreadAsRendered('ledger', lives);
   figure(`rogue CA: kept gated (UntrustedIssuer); CA put right → ungated ${JSON.stringify(stats(lives.map((l) => l.ungatedAt! - fixedAt)))} → all Running ${ms(Math.max(...lives.map((l) => l.readyAt!)) - fixedAt)}`);
