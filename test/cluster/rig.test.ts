@@ -2,7 +2,9 @@
 // cert-manager controller issuing into pre-existing placeholder Secrets, plus the apiserver's
 // scheduling-gate rules the watcher relies on.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { KWOK_NODE_ANNOTATION } from './control-plane';
 import { apply, createNamespace, getJson, getObject, kubectlOk, patch, secretData, waitFor, waitUntil } from './kube';
+import { addKwokPool, plainNode } from './nodes';
 
 jest.setTimeout(180_000);
 
@@ -248,5 +250,27 @@ spec:
     const ungated = await getJson(['get', 'pod', 'db-0', '-n', ns]);
     expect(ungated.spec.schedulingGates ?? []).toEqual([]);
     expect(ungated.spec.nodeName).toBeUndefined();
+  });
+});
+
+describe('controllers, scheduler and kwok (what the flow tests stand on)', () => {
+  test('kwok makes its annotated nodes Ready and leaves a node without the annotation to its own kubelet', async () => {
+    if (process.env.PXC_TLS_CONTROLLERS !== '1') throw new Error('the rig runs without its controllers');
+    const ns = await createNamespace('rig-nodes');
+    const pool = await addKwokPool(ns, ['a'], 1);
+    try {
+      await plainNode(`${ns}-sandbox`, { 'example.com/kubelet': 'sandbox' });
+      const kwokNode = await getJson(['get', 'node', pool.nodes[0]!.name]);
+      expect(kwokNode.metadata.annotations[KWOK_NODE_ANNOTATION.key]).toBe(KWOK_NODE_ANNOTATION.value);
+      expect(kwokNode.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+      expect(await getObject('lease', pool.nodes[0]!.name, 'kube-node-lease')).toBeDefined();
+      // Not kwok's: after a few seconds still no status from anyone, and no Lease.
+      await new Promise((r) => setTimeout(r, 3000));
+      const plain = await getJson(['get', 'node', `${ns}-sandbox`]);
+      expect(plain.status.conditions ?? []).not.toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+      expect(await getObject('lease', `${ns}-sandbox`, 'kube-node-lease')).toBeUndefined();
+    } finally {
+      await kubectlOk(['delete', 'node', pool.nodes[0]!.name, `${ns}-sandbox`, '--wait=false']);
+    }
   });
 });
