@@ -13,7 +13,7 @@
  *    certificate Secrets) rendered by the real function with the pool's placement; everything but
  *    the StatefulSets applied and every Certificate Ready; the watcher started (built bundle, the
  *    Deployment's NODE_OPTIONS, examples/watcher's RBAC and admission policies with a
- *    ServiceAccount token), leading and ready; then the StatefulSets applied (in chunks of 600).
+ *    ServiceAccount token), leading and ready; then the StatefulSets applied (in chunks of 200).
  *  - Per pod, seen by this process's own list+watch of the namespace's pods on one clock:
  *    created (first seen, carrying the gate) → gate removed: the watcher's reaction to a new pod
  *    whose certificates are already good (as after a restart, a deletion or a scale-up); and, for
@@ -26,7 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startControlPlane, type ControlPlane } from '../test/cluster/control-plane';
-import { apply, createNamespace, kubectlOk, waitFor } from '../test/cluster/kube';
+import { createNamespace, kubectlOk, waitFor } from '../test/cluster/kube';
 import { addKwokPool, poolPlacement } from '../test/cluster/nodes';
 import {
   awaitPodPolicies, caIssuer, exampleDocs, GATE, httpGet, metricValue, NAMESPACED_RBAC_KINDS, perconaXtraDB, render, sleep, startWatcher,
@@ -36,6 +36,8 @@ import { adminFromKubeconfig, chunks, observe, pool, summary, type Admin } from 
 
 const log = (line: string) => process.stderr.write(`[watcher-controller bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const round = (x: number) => Math.round(x);
+/** Server-side apply of a chunk, with room for a loaded machine (kube.ts's apply gives kubectl 2 min). */
+const applyChunk = (objects: object[]) => kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-bench', '-f', '-'], { input: toYaml(objects), timeoutMs: 900_000 });
 
 async function runSize(admin: Admin, work: string, placement: object, n: number): Promise<Record<string, unknown>> {
   const ns = await createNamespace(`bench-ctl-${n}`);
@@ -49,7 +51,7 @@ async function runSize(admin: Admin, work: string, placement: object, n: number)
   })));
   const statefulSets = rendered.filter((o) => o.kind === 'StatefulSet');
   let t = performance.now();
-  await pool(chunks(rendered.filter((o) => o.kind !== 'StatefulSet'), 600), 3, (chunk) => apply(toYaml(chunk)));
+  await pool(chunks(rendered.filter((o) => o.kind !== 'StatefulSet'), 200), 2, (chunk) => applyChunk(chunk));
   const certificates = rendered.filter((o) => o.kind === 'Certificate').length;
   for (const end = Date.now() + 3_600_000; ;) {
     const statuses = await kubectlOk(['get', 'certificates', '-n', ns, '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
@@ -85,7 +87,7 @@ async function runSize(admin: Admin, work: string, placement: object, n: number)
     try {
       await observer.ready;
       t = performance.now();
-      await pool(chunks(statefulSets, 600), 3, (chunk) => apply(toYaml(chunk)));
+      await pool(chunks(statefulSets, 200), 2, (chunk) => applyChunk(chunk));
       for (const end = Date.now() + 3_600_000; ready.size < 3 * n;) {
         if (Date.now() > end) throw new Error(`only ${ungated.size} of ${3 * n} pods ungated, ${ready.size} Ready within an hour`);
         await sleep(500);
