@@ -1,6 +1,7 @@
 // Glue for the watcher's tests on the real control plane (test/cluster): render databases with the
-// built function, issue through the real cert-manager, create the gated pods the StatefulSet
-// controller would (there is none here), and run the built watcher bundle as a child process.
+// built function, issue through the real cert-manager, wait for the gated pods of the rig's real
+// StatefulSet controller (or make them by hand where none runs), and run the built watcher bundle
+// as a child process.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';

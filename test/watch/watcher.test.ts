@@ -1,7 +1,8 @@
-// The watcher on the real control plane (kube-apiserver + etcd + cert-manager, test/cluster):
-// render → apply → create the gated pods from the StatefulSet template → the built bundle
+// The watcher on the real control plane (kube-apiserver + etcd + cert-manager + the StatefulSet
+// controller, test/cluster): render → apply → the controller's gated pods → the built bundle
 // (`node dist/pxc-tls.cjs watch`) ungates them only once cert-manager has filled their Secrets.
-// No scheduler or kubelet runs here: "ungated" means the gate is gone from the Pod.
+// No node takes these pods: "ungated" means the gate is gone from the Pod (flow.test.ts runs them
+// on kwok nodes).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
