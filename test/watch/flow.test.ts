@@ -231,6 +231,9 @@ test('the PodDisruptionBudget: evictions up to maxUnavailable pass, the one that
   // and the budget counts them healthy again. To hold them down — as a member that cannot come
   // back would be — the server Secret gets a rogue CA first: made again, they stay gated.
   const restoreCa = await rogueCa('orders-server-cert');
+  // The watcher's Secret and pod watches are separate streams: give the Secret's change a head start
+  // over the pods the evictions will make (otherwise a pod could be judged on the old CA and run).
+  await sleep(2000);
   const evictedAt = Date.now();
   expect((await evict('orders-0')).code).toBe(0);
   expect((await evict('orders-1')).code).toBe(0);
