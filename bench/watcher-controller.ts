@@ -28,10 +28,8 @@ import { performance } from 'node:perf_hooks';
 import { startControlPlane, type ControlPlane } from '../test/cluster/control-plane';
 import { createNamespace, kubectlOk, waitFor } from '../test/cluster/kube';
 import { addKwokPool, poolPlacement } from '../test/cluster/nodes';
-import {
-  awaitPodPolicies, caIssuer, exampleDocs, GATE, httpGet, metricValue, NAMESPACED_RBAC_KINDS, perconaXtraDB, render, sleep, startWatcher,
-  tokenKubeconfig, toApply, toYaml,
-} from '../test/watch/fixture';
+import { caIssuer, GATE, httpGet, metricValue, perconaXtraDB, render, sleep, startWatcher, toApply, toYaml } from '../test/watch/fixture';
+import { awaitPodPolicies, exampleDocs, NAMESPACED_RBAC_KINDS, tokenKubeconfig } from '../test/watch/identity';
 import { adminFromKubeconfig, chunks, observe, pool, summary, type Admin } from './watcher';
 
 const log = (line: string) => process.stderr.write(`[watcher-controller bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);

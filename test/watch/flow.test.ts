@@ -14,9 +14,10 @@ import { apply, createNamespace, getJson, kubectl, kubectlOk, waitFor } from '..
 import { addKwokPool, deletePool, HOSTNAME_KEY, poolPlacement, ZONE_KEY, type Pool } from '../cluster/nodes';
 import { CertFactory } from '../../src/tls/testing/certs';
 import {
-  awaitPodPolicies, caIssuer, CONDITION, controllersRun, createPods, eventually, exampleDocs, GATE, NAMESPACED_RBAC_KINDS,
-  perconaXtraDB, render, sleep, startWatcher, tokenKubeconfig, toApply, toYaml, type KObject, type WatcherProcess,
+  caIssuer, CONDITION, controllersRun, createPods, eventually, GATE, perconaXtraDB, render, sleep, startWatcher, toApply, toYaml,
+  type KObject, type WatcherProcess,
 } from './fixture';
+import { awaitPodPolicies, exampleDocs, NAMESPACED_RBAC_KINDS, tokenKubeconfig } from './identity';
 import { PodTimeline, stats, type PodLife } from './timeline';
 
 jest.setTimeout(600_000);

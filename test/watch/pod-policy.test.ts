@@ -10,10 +10,11 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { createNamespace, getJson, kubectl, kubectlOk } from '../cluster/kube';
 import { removeGatePatch } from '../../src/watch/gate';
 import { conditionPatch, CONDITION_TYPE } from '../../src/watch/record';
+import { createPodsByHand, GATE, perconaXtraDB, render, toApply } from './fixture';
 import {
-  apiAs, awaitPodPolicies, createPodsByHand, exampleDocs, GATE, NAMESPACED_RBAC_KINDS, perconaXtraDB, POD_CONDITION_DENIED, POD_GATE_DENIED,
-  render, tokenKubeconfig, toApply, type ApiResponse,
-} from './fixture';
+  apiAs, awaitPodPolicies, exampleDocs, NAMESPACED_RBAC_KINDS, POD_CONDITION_DENIED, POD_GATE_DENIED, tokenKubeconfig,
+  type ApiResponse,
+} from './identity';
 
 jest.setTimeout(180_000);
 

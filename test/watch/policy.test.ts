@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apply, createNamespace, getJson, kubectl, kubectlOk, type KubectlResult } from '../cluster/kube';
-import { eventually, exampleDocs, kubectlAs, NAMESPACED_RBAC_KINDS, perconaXtraDB, render, tokenKubeconfig, toApply, toYaml } from './fixture';
+import { eventually, perconaXtraDB, render, toApply, toYaml } from './fixture';
+import { exampleDocs, kubectlAs, NAMESPACED_RBAC_KINDS, tokenKubeconfig } from './identity';
 
 jest.setTimeout(180_000);
 

@@ -11,9 +11,10 @@ import { parse } from 'yaml';
 import { apply, createNamespace, getJson, kubectlOk, waitFor } from '../cluster/kube';
 import { CertFactory } from '../../src/tls/testing/certs';
 import {
-  awaitPodPolicies, caIssuer, createPods, eventually, exampleDocs, GATE, httpGet, metricValue, NAMESPACED_RBAC_KINDS, perconaXtraDB, podCondition,
-  podGates, recreatePod, render, sleep, startWatcher, tokenKubeconfig, toApply, toYaml, type KObject, type WatcherProcess,
+  caIssuer, createPods, eventually, GATE, httpGet, metricValue, perconaXtraDB, podCondition, podGates, recreatePod, render, sleep,
+  startWatcher, toApply, toYaml, type KObject, type WatcherProcess,
 } from './fixture';
+import { awaitPodPolicies, exampleDocs, NAMESPACED_RBAC_KINDS, tokenKubeconfig } from './identity';
 
 jest.setTimeout(300_000);
 
