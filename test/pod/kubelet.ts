@@ -344,6 +344,12 @@ async function registerNode(api: Api, name: string, nodeIP: string, port: number
   await api.request('DELETE', `/api/v1/nodes/${name}`).catch(() => {});
   await api.request('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata, spec: {} });
   await api.request('PATCH', `/api/v1/nodes/${name}/status`, { status: nodeStatus(nodeIP, port) }, 'application/strategic-merge-patch+json');
+  // The TaintNodesByCondition admission plugin taints a new Node not-ready:NoSchedule; the node
+  // lifecycle controller (kube-controller-manager, which the rig may not run) lifts it once the Node
+  // is Ready. Standing in for that controller: lift it now (harmless when the controller runs too).
+  const node = await api.get<KubeObject>(`/api/v1/nodes/${name}`);
+  const taints = (node?.spec?.taints ?? []).filter((t: any) => t.key !== 'node.kubernetes.io/not-ready');
+  await api.request('PATCH', `/api/v1/nodes/${name}`, { spec: { taints: taints.length ? taints : null } }, 'application/merge-patch+json');
   if (!(await api.get('/api/v1/namespaces/kube-node-lease'))) {
     await api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-node-lease' } }).catch((e) => { if (!isConflict(e)) throw e; });
   }
