@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { apiFromKubeconfig, isConflict, isNotFound, type Api, type KubeObject } from './api';
 import type { ImageContext, Tools } from './images';
-import { createNodeNetwork, startApiRelay, type NodeNetwork } from './net';
+import { claimFile, createNodeNetwork, startApiRelay, type NodeNetwork } from './net';
 import { PodRuntime, type NodeServices } from './pod-runtime';
 import { kill, startJanitor } from './proc';
 import { startKubeletServer } from './kubelet-server';
@@ -84,8 +84,10 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
   const pidsFile = join(dir, 'pids');
   writeFileSync(pidsFile, '');
   const network: NodeNetwork = await createNodeNetwork();
-  const janitor = startJanitor(dir, pidsFile, network.bridge);
-  const cleanups: (() => Promise<void> | void)[] = [async () => network.remove()];
+  const janitor = startJanitor(dir, pidsFile, network.bridge, claimFile(network.bridge));
+  // Stopped in this order by stop(): the watches, then (after the pods) the servers, then the network.
+  const watches: (() => void)[] = [];
+  const servers: (() => Promise<void>)[] = [];
   const pods = new Map<string, PodRuntime>(); // by uid
   const events: KubeletEvent[] = [];
   const secrets = new Map<string, KubeObject>();
@@ -180,7 +182,7 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
 
   // ---- node ------------------------------------------------------------------------------------------
   const relay: Server = await startApiRelay(network.gateway, new URL(api.server));
-  cleanups.push(() => new Promise<void>((r) => relay.close(() => r())));
+  servers.push(() => new Promise<void>((r) => relay.close(() => r())));
   const kserver = await startKubeletServer(dir, network.gateway, nodeName, {
     logs(ns, name, container, previous) {
       const p = byName(ns, name);
@@ -189,7 +191,10 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
       return c?.logs(previous);
     },
   });
-  cleanups.push(() => new Promise<void>((r) => kserver.server.close(() => r())));
+  servers.push(() => new Promise<void>((r) => {
+    kserver.server.close(() => r());
+    kserver.server.closeAllConnections();
+  }));
   await registerNode(api, nodeName, network.gateway, kserver.port, opts.labels ?? {});
   const heartbeat = setInterval(() => void renew(api, nodeName, network.gateway, kserver.port).catch((e) => log(`heartbeat: ${(e as Error).message}`)), 10_000);
   heartbeat.unref();
@@ -225,7 +230,7 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
     }
   };
   const stopPods = api.watch('/api/v1/pods', { fieldSelector: `spec.nodeName=${nodeName}` }, (e) => onPod(e.type, e.object), (e) => log(`pod watch: ${e.message}`));
-  cleanups.unshift(stopPods);
+  watches.push(stopPods);
 
   // ---- Secrets and ConfigMaps: swaps reach every pod that mounts them -----------------------------------
   const propagate = (kind: 'secrets' | 'configMaps', key: string) => {
@@ -247,7 +252,7 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
       else cache.set(key, e.object);
       if (before !== e.object.metadata.resourceVersion) propagate(kind, key);
     }, (e) => log(`${kind} watch: ${e.message}`));
-  cleanups.unshift(cacheWatch('secrets', '/api/v1/secrets', secrets), cacheWatch('configMaps', '/api/v1/configmaps', configMaps));
+  watches.push(cacheWatch('secrets', '/api/v1/secrets', secrets), cacheWatch('configMaps', '/api/v1/configmaps', configMaps));
   const tokenTimer = setInterval(() => {
     for (const p of pods.values()) {
       for (const [name, st] of p.volumes) {
@@ -297,11 +302,12 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
       clearInterval(heartbeat);
       clearInterval(tokenTimer);
       for (const t of pending.values()) clearTimeout(t);
-      for (const c of cleanups.splice(0, cleanups.length - 1)) await c();
+      for (const w of watches.splice(0)) w();
       await Promise.all([...pods.values()].map((p) => p.teardown()));
       await api.request('DELETE', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${nodeName}`).catch(() => {});
       await api.request('DELETE', `/api/v1/nodes/${nodeName}`).catch(() => {});
-      for (const c of cleanups.splice(0)) await c();
+      for (const close of servers.splice(0)) await close();
+      await network.remove();
       api.close();
       kill(janitor, 'SIGKILL');
       // PXC_POD_KEEP=1 keeps the node's directory (container logs, setup scripts, volumes) for a post-mortem.
