@@ -18,7 +18,8 @@ import { startKubeletServer } from './kubelet-server';
 import { PodHandle, podHandle } from './pod-handle';
 
 export interface SandboxKubeletOptions {
-  /** Default `sandbox-0`. */
+  /** Default `sandbox-<n>`, n = the jest worker's index (0 when in band): test files running at the
+   * same time on one rig get distinct Nodes; give a name to run several nodes in one file. */
   nodeName?: string;
   /** Default PXC_TLS_KUBECONFIG (the rig's admin kubeconfig, exported by test/cluster/global-setup.ts). */
   kubeconfig?: string;
@@ -72,7 +73,7 @@ export async function ensurePodTools(repoRoot = REPO): Promise<Tools> {
 }
 
 export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Promise<SandboxKubelet> {
-  const nodeName = opts.nodeName ?? 'sandbox-0';
+  const nodeName = opts.nodeName ?? `sandbox-${Math.max(0, Number(process.env.JEST_WORKER_ID ?? 1) - 1)}`;
   const kubeconfig = opts.kubeconfig ?? process.env.PXC_TLS_KUBECONFIG;
   if (!kubeconfig) throw new Error('no kubeconfig: run in the jest project `cluster` (PXC_TLS_KUBECONFIG) or pass kubeconfig');
   const log = opts.log ?? ((l: string) => process.stderr.write(`[${nodeName}] ${l}\n`));

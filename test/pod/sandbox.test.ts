@@ -209,8 +209,8 @@ if (!scheduler) process.stderr.write('[sandbox.test] kube-scheduler is not built
 (scheduler && existsSync(scheduler) ? test : test.skip)('the real kube-scheduler binds a pod to the sandbox node', async () => {
   const sched = spawnWatched([scheduler!, `--kubeconfig=${process.env.PXC_TLS_KUBECONFIG}`, '--leader-elect=false', '--secure-port=0', '--v=1'], { logPath: join(kubelet.dir, 'kube-scheduler.log') });
   try {
-    // nodeSelector: other engineers' kwok nodes may share the rig; this pod is meant for the sandbox.
-    await createPod(kubelet.api, hostPod('scheduled', { command: ['sh', '-c', 'exec sleep 100000'] }, { nodeSelector: { 'pxc-tls.dev/sandbox-node': 'true' } }));
+    // nodeSelector: kwok nodes and other test files' sandbox nodes may share the rig.
+    await createPod(kubelet.api, hostPod('scheduled', { command: ['sh', '-c', 'exec sleep 100000'] }, { nodeSelector: { 'kubernetes.io/hostname': kubelet.nodeName } }));
     const p = await waitPod(kubelet.api, ns, 'scheduled', (x) => (x?.status?.phase === 'Running' ? x : undefined), 90_000, 'scheduled and Running');
     expect(p.spec.nodeName).toBe(kubelet.nodeName);
     expect(p.status.podIP).toBe(kubelet.pod(ns, 'scheduled').ip());
