@@ -51,6 +51,9 @@ export interface SandboxKubelet {
   api: Api;
   /** Handle on a pod of this node by name (follows a re-created pod of the same name). */
   pod(namespace: string, name: string): PodHandle;
+  /** The address the cluster DNS stand-in gives a name (`<pod>.<sub>.<ns>.svc.cluster.local` and its
+   * shorter forms, `kubernetes.default.svc`), for clients on the node that must use names. */
+  resolve(name: string): string | undefined;
   /** Waits until the pod runs here (sandbox up), returns its handle. */
   waitForPod(namespace: string, name: string, timeoutMs?: number): Promise<PodHandle>;
   /** SIGKILLs every container of every pod on the node at once (a whole-cluster crash); restarts follow
@@ -273,6 +276,13 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
     api,
     events,
     pod: (ns, name) => podHandle(() => byName(ns, name), ns, name),
+    resolve(name) {
+      for (const line of services.hostsEntries().split('\n')) {
+        const [ip, ...names] = line.split('\t');
+        if (ip && names.includes(name)) return ip;
+      }
+      return undefined;
+    },
     async waitForPod(ns, name, timeoutMs = 60_000) {
       const end = Date.now() + timeoutMs;
       while (Date.now() < end) {

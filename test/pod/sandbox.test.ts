@@ -93,6 +93,7 @@ test('each pod has its own network and UTS namespace: IP on the bridge, hostname
   expect((await a.execOk('main', ['hostname', '-f'])).trim()).toBe(`a.${SUBDOMAIN}.${ns}.svc.cluster.local`);
   expect((await a.execOk('main', ['hostname', '-I'])).trim()).toBe(a.ip());
   expect((await a.execOk('main', ['getent', 'hosts', `b.${SUBDOMAIN}.${ns}`])).split(/\s+/)[0]).toBe(b.ip());
+  expect(kubelet.resolve(`b.${SUBDOMAIN}.${ns}.svc.cluster.local`)).toBe(b.ip());
   await waitReady(kubelet.api, ns, 'b', 30_000);
   const body = await a.execOk('main', ['node', '-e', `require('http').get('http://b.${SUBDOMAIN}.${ns}.svc.cluster.local:8080/',r=>r.on('data',d=>process.stdout.write(d)))`]);
   expect(body).toBe('b says hi');
