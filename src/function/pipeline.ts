@@ -19,6 +19,7 @@ import { CERT_ALIAS_LABEL } from '../model/project';
 import { renderDatabase, renderWarnings } from '../render/render';
 import { isPerconaXtraDB, PerconaXtraDB } from '../model/perconaxtradb';
 import { hasTLS, IssuerIndex, standaloneProblems, validateDatabase, validateWithoutTLS } from '../render/validate';
+import { caRekeyWarnings } from './ca-warnings';
 import { nearMissResults } from './near-misses';
 import { carriesForeignMark, generatedFor, LocalConfigChange, markRendered, unmarkUnrendered, withGeneratedMark } from './ownership';
 import { highestIndexByPath, indexOf, pathOf, place } from './placement';
@@ -168,6 +169,12 @@ export function renderResourceList(items: readonly KubeObject[], options: Render
     results.push(toResult(db, { severity: 'info', message: summary(objects, pathOf(placed[0]!), replacedImages) }));
   }
   results.push(...removedResults(items.filter((item) => !keep(item)), rendered, verdictByKey), ...orphanResults(items, verdictByKey, ownerOf));
+  const live = rendered.filter(({ db }) => verdicts.get(db) === 'rendered');
+  for (const w of caRekeyWarnings(items, live)) {
+    const result = toResult(w.object, w.problem);
+    result.field = { path: w.problem.path!, ...(w.rotationPolicy !== undefined ? { currentValue: w.rotationPolicy } : {}), proposedValue: w.proposedValue };
+    results.push(result);
+  }
   return { items: output, results };
 }
 

@@ -143,8 +143,8 @@ export function agentContainer(model: DatabaseModel): V1Container {
     image: model.options.images.agent ?? '',
     args: ['agent'],
     env: [
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
       { name: 'DB_NAME', value: model.name },
       // The monitor user reads the wsrep status: no root credential in this container.
       secretEnv(DB_ENV.monitorUsername, model.monitorSecretName, 'username'),

@@ -16,7 +16,16 @@ describe('pxc-tls watch flags', () => {
       .toMatchObject({ leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 500, resyncPeriodMs: 60_000, listenAddress: { host: '127.0.0.1', port: 0 } });
   });
 
+  test('served certificates: read every minute, 15 min grace, warn a week before expiry, port 3306, ClusterIssuer CAs in cert-manager', () => {
+    expect(parse()).toMatchObject({ servedCheckPeriodMs: 60_000, servedGraceMs: 900_000, servedExpiryWarningMs: 604_800_000, servedTimeoutMs: 5000, mysqlPort: 3306, clusterResourceNamespace: 'cert-manager' });
+    expect(parse('--served-check-period=0s', '--served-grace=2m', '--served-expiry-warning=720h', '--served-timeout=2s', '--mysql-port=13306', '--cluster-resource-namespace=kube-system'))
+      .toMatchObject({ servedCheckPeriodMs: 0, servedGraceMs: 120_000, servedExpiryWarningMs: 2_592_000_000, servedTimeoutMs: 2000, mysqlPort: 13306, clusterResourceNamespace: 'kube-system' });
+  });
+
   test.each([
+    [['--served-check-period=500ms'], /--served-check-period must be 0s \(off\) or at least 1s/],
+    [['--served-check-period=2s', '--served-timeout=5s'], /--served-timeout must be at least 100ms and no longer than --served-check-period/],
+    [['--mysql-port=70000'], /invalid --mysql-port "70000"/],
     [['--bogus'], /unknown flag "--bogus"/],
     [['--namespace'], /--namespace needs a value/],
     [['--lease-duration=15'], /invalid duration "15"/],

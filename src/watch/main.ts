@@ -18,11 +18,16 @@ import { watcherMetrics } from './metrics';
 import { KeyedQueue } from './queue';
 import { GaleraController } from './galera';
 import { galeraMetrics } from './galera-metrics';
+import { RenewalMonitor } from './renewal';
+import { renewalMetrics } from './renewal-metrics';
+import { probeServedCertificate } from './served-probe';
 import { createProbeServer, listen } from './server';
 
 /** Databases reconciled at once: on becoming leader over 1,000 databases every one is due, and
  * unbounded that is thousands of requests in flight (controller-runtime's workers, by another name). */
 const RECONCILES_AT_ONCE = 8;
+/** Databases whose pods are probed at once (each database's pods in parallel): a few dozen sockets at most. */
+const RENEWAL_DATABASES_AT_ONCE = 8;
 import type { CertificateObject, PodObject, SecretObject } from './types';
 
 declare const PXC_TLS_VERSION: string | undefined;
@@ -84,6 +89,7 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
   let leader: LeaderElector | undefined;
   let controller: Controller | undefined;
   let galera: GaleraController | undefined;
+  let renewal: RenewalMonitor | undefined;
   let shuttingDown = false;
   const metrics = watcherMetrics({
     gatedPods: () => controller?.gatedPods() ?? 0,
@@ -92,6 +98,11 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     memory: () => process.memoryUsage(),
   });
   const galeraCounters = galeraMetrics(metrics.registry, () => galera?.phaseCounts() ?? new Map());
+  const renewalCounters = renewalMetrics(metrics.registry, {
+    servedPods: () => renewal?.servedPods() ?? [],
+    databaseWarnings: () => renewal?.databaseWarnings() ?? new Map(),
+    now: () => Date.now(),
+  });
 
   // ---- informers -------------------------------------------------------------------------------
   const all: SupervisedInformer<any>[] = [];
@@ -148,7 +159,8 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
       if (leading) {
         controller?.enqueueAll();
         galera?.enqueueAll();
-      }
+        void renewal?.round();
+      } else renewal?.stoppedLeading();
     },
   );
   const elector = leader;
@@ -164,6 +176,7 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     now: () => new Date(),
     monotonic,
     eventSuffix: () => `${Date.now().toString(16)}${randomBytes(2).toString('hex')}`,
+    warnings: (key) => renewal?.warningsOf(key) ?? [],
   }, (key) => queue.enqueue(key));
   const ctl = controller;
   // Galera decisions: their own queue, so a slow certificate reconcile never delays a bootstrap order.
@@ -186,6 +199,38 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     eventSuffix: () => `${Date.now().toString(16)}${randomBytes(2).toString('hex')}`,
   }, (key) => galeraQueue.enqueue(key));
   const gal = galera;
+  // The CA's key rotation and the served certificates: warnings beside the gate, written into the
+  // verdict annotation by the controller (its one writer).
+  const probing = flags.servedCheckPeriodMs > 0;
+  renewal = new RenewalMonitor({
+    caches,
+    issuers: kube.issuers,
+    probe: probeServedCertificate,
+    createEvent: (ns, event) => kube.writer.createEvent(ns, event),
+    isLeader: () => elector.isLeader() && !shuttingDown,
+    synced: () => all.every((i) => i.synced),
+    warningsChanged: (key) => ctl.warningsChanged(key),
+    metrics: renewalCounters,
+    apiErrors: metrics.apiErrors,
+    log: log.with({ part: 'renewal' }),
+    now: () => new Date(),
+    monotonic,
+    eventSuffix: () => `${Date.now().toString(16)}${randomBytes(2).toString('hex')}`,
+    identity,
+    options: {
+      probe: probing,
+      port: flags.mysqlPort,
+      graceMs: flags.servedGraceMs,
+      expiryWarningMs: flags.servedExpiryWarningMs,
+      timeoutMs: flags.servedTimeoutMs,
+      clusterResourceNamespace: flags.clusterResourceNamespace,
+      clusterIssuers: flags.namespaces.length === 0,
+      issuerTtlMs: flags.resyncPeriodMs,
+      databasesAtOnce: RENEWAL_DATABASES_AT_ONCE,
+    },
+  });
+  const monitor = renewal;
+  if (flags.namespaces.length > 0) log.info('ClusterIssuers are not read by a namespaced watcher: no CA check for databases that use one');
   onEvent = (resource, verb, obj) => {
     if (resource === 'pods') {
       ctl.onPod(verb, obj as PodObject);
@@ -196,6 +241,7 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
   onSynced = () => {
     ctl.enqueueAll();
     gal.enqueueAll();
+    void monitor.round();
   };
 
   // ---- HTTP ------------------------------------------------------------------------------------
@@ -209,6 +255,8 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
 
   all.forEach((i) => i.start());
   const watchdog = setInterval(() => all.forEach((i) => i.resync()), flags.resyncPeriodMs);
+  // Served certificates every --served-check-period; with probing off, the CA check every resync period.
+  const renewalTimer = setInterval(() => void monitor.round(), probing ? flags.servedCheckPeriodMs : flags.resyncPeriodMs);
 
   // The election loop: every retryPeriod while leading, retryPeriod × [1, 1.2) while not (client-go's jitter).
   let electionTimer: NodeJS.Timeout | undefined;
@@ -229,6 +277,8 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
   shuttingDown = true;
   log.info('shutting down', { signal: done });
   clearInterval(watchdog);
+  clearInterval(renewalTimer);
+  await monitor.stop();
   clearTimeout(electionTimer);
   await Promise.all(all.map((i) => i.stop()));
   await queue.stop();

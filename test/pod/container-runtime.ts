@@ -24,6 +24,8 @@ export interface PodContext {
   onExit(c: ContainerRuntime, code: number): void;
   /** Records a launcher pid for the node janitor. */
   track(pid: number): void;
+  /** The pod was torn down (a start in flight must not leave its container running). */
+  torn(): boolean;
 }
 
 type State =
@@ -112,6 +114,10 @@ export class ContainerRuntime {
       logPath: this.logPath(),
     });
     this.ctx.track(this.running.watched.pid);
+    if (this.ctx.torn()) {
+      await this.killAndWait();
+      throw new Error(`pod torn down while ${this.name} was starting`);
+    }
     this.startedAtMs = Date.now();
     this.state = { running: { startedAt: now() } };
     this.started = !this.spec.startupProbe;

@@ -85,7 +85,8 @@ test('KubeDB scripts form a 3-member Galera cluster over TLS: bootstrap-new-clus
     expect(cnf).toContain(`wsrep_node_address=${h.ip()}`);
     expect(cnf).toContain(`wsrep_cluster_address=gcomm://${coordinator.peerList()}`);
     expect(cnf).toContain(`wsrep_node_incoming_address=${p}.${db.governingService}.${db.namespace}.svc.cluster.local:3306`);
-    expect(cnf).toMatch(/\[sst\][\s\S]*encrypt=4[\s\S]*ssl-ca=\/etc\/mysql\/certs\/server\/ca\.crt/);
+    const sst = cnf.slice(cnf.indexOf('[sst]')).split('\n');
+    expect(sst).toEqual(expect.arrayContaining(['encrypt=4', 'ssl-ca=/etc/mysql/certs/server/ca.crt', 'ssl-cert=/etc/mysql/certs/server/tls.crt', 'ssl-key=/etc/mysql/certs/server/tls.key']));
     const providerOptions = await q(p, "SHOW GLOBAL VARIABLES LIKE 'wsrep_provider_options'");
     expect(providerOptions).toContain('socket.ssl = YES');
     expect(h.logs(DB)).toContain('pxc-standin mysqld: MariaDB stands in for PXC 8.4.3');
@@ -153,8 +154,12 @@ test('a whole-cluster SIGKILL loses no committed row: recover-seq-no.sh everywhe
   expect(chosen).not.toBe(first);
   expect(byPod[first]!.seqno).toBeLessThan(best);
   for (const f of facts) expect(f.safeToBootstrap).toBe(false);
-  // recover-seq-no.sh ran mysqld --wsrep-recover through the entrypoint; after-crash-bootstrap.sh set safe_to_bootstrap.
-  expect(kubelet.pod(db.namespace, chosen).logs(DB)).toContain('after-crash-bootstrap.sh');
+  // on-start.sh prints each script it runs: recover-seq-no.sh on every member, after-crash-bootstrap.sh on the chosen one.
+  const chosenLog = kubelet.pod(db.namespace, chosen).logs(DB);
+  expect(chosenLog).toContain('/scripts/entrypoint.sh mysqld --wsrep-recover');
+  expect(chosenLog).toContain("sed -i -e 's/safe_to_bootstrap: 0/safe_to_bootstrap: 1/g' /var/lib/mysql/grastate.dat");
+  expect(chosenLog).toMatch(/Found saved state: \S+:-1, safe_to_bootstrap: 1/);
+  for (const p of db.podNames.filter((x) => x !== chosen)) expect(kubelet.pod(db.namespace, p).logs(DB)).toContain('export CLUSTER_JOIN=true');
   for (const p of db.podNames) {
     await waitPod(kubelet.api, db.namespace, p, (x: KubeObject | undefined) => (x?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? true : undefined), 60_000, 'Ready');
     expect(await status(p, 'wsrep_cluster_size')).toBe('3');

@@ -11,14 +11,15 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { apiFromKubeconfig, isConflict, isNotFound, type Api, type KubeObject } from './api';
 import type { ImageContext, Tools } from './images';
-import { createNodeNetwork, startApiRelay, type NodeNetwork } from './net';
+import { claimFile, createNodeNetwork, startApiRelay, type NodeNetwork } from './net';
 import { PodRuntime, type NodeServices } from './pod-runtime';
 import { kill, startJanitor } from './proc';
 import { startKubeletServer } from './kubelet-server';
 import { PodHandle, podHandle } from './pod-handle';
 
 export interface SandboxKubeletOptions {
-  /** Default `sandbox-0`. */
+  /** Default `sandbox-<n>`, n = the jest worker's index (0 when in band): test files running at the
+   * same time on one rig get distinct Nodes; give a name to run several nodes in one file. */
   nodeName?: string;
   /** Default PXC_TLS_KUBECONFIG (the rig's admin kubeconfig, exported by test/cluster/global-setup.ts). */
   kubeconfig?: string;
@@ -50,6 +51,9 @@ export interface SandboxKubelet {
   api: Api;
   /** Handle on a pod of this node by name (follows a re-created pod of the same name). */
   pod(namespace: string, name: string): PodHandle;
+  /** The address the cluster DNS stand-in gives a name (`<pod>.<sub>.<ns>.svc.cluster.local` and its
+   * shorter forms, `kubernetes.default.svc`), for clients on the node that must use names. */
+  resolve(name: string): string | undefined;
   /** Waits until the pod runs here (sandbox up), returns its handle. */
   waitForPod(namespace: string, name: string, timeoutMs?: number): Promise<PodHandle>;
   /** SIGKILLs every container of every pod on the node at once (a whole-cluster crash); restarts follow
@@ -72,7 +76,7 @@ export async function ensurePodTools(repoRoot = REPO): Promise<Tools> {
 }
 
 export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Promise<SandboxKubelet> {
-  const nodeName = opts.nodeName ?? 'sandbox-0';
+  const nodeName = opts.nodeName ?? `sandbox-${Math.max(0, Number(process.env.JEST_WORKER_ID ?? 1) - 1)}`;
   const kubeconfig = opts.kubeconfig ?? process.env.PXC_TLS_KUBECONFIG;
   if (!kubeconfig) throw new Error('no kubeconfig: run in the jest project `cluster` (PXC_TLS_KUBECONFIG) or pass kubeconfig');
   const log = opts.log ?? ((l: string) => process.stderr.write(`[${nodeName}] ${l}\n`));
@@ -84,8 +88,10 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
   const pidsFile = join(dir, 'pids');
   writeFileSync(pidsFile, '');
   const network: NodeNetwork = await createNodeNetwork();
-  const janitor = startJanitor(dir, pidsFile, network.bridge);
-  const cleanups: (() => Promise<void> | void)[] = [async () => network.remove()];
+  const janitor = startJanitor(dir, pidsFile, network.bridge, claimFile(network.bridge));
+  // Stopped in this order by stop(): the watches, then (after the pods) the servers, then the network.
+  const watches: (() => void)[] = [];
+  const servers: (() => Promise<void>)[] = [];
   const pods = new Map<string, PodRuntime>(); // by uid
   const events: KubeletEvent[] = [];
   const secrets = new Map<string, KubeObject>();
@@ -180,7 +186,7 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
 
   // ---- node ------------------------------------------------------------------------------------------
   const relay: Server = await startApiRelay(network.gateway, new URL(api.server));
-  cleanups.push(() => new Promise<void>((r) => relay.close(() => r())));
+  servers.push(() => new Promise<void>((r) => relay.close(() => r())));
   const kserver = await startKubeletServer(dir, network.gateway, nodeName, {
     logs(ns, name, container, previous) {
       const p = byName(ns, name);
@@ -189,7 +195,10 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
       return c?.logs(previous);
     },
   });
-  cleanups.push(() => new Promise<void>((r) => kserver.server.close(() => r())));
+  servers.push(() => new Promise<void>((r) => {
+    kserver.server.close(() => r());
+    kserver.server.closeAllConnections();
+  }));
   await registerNode(api, nodeName, network.gateway, kserver.port, opts.labels ?? {});
   const heartbeat = setInterval(() => void renew(api, nodeName, network.gateway, kserver.port).catch((e) => log(`heartbeat: ${(e as Error).message}`)), 10_000);
   heartbeat.unref();
@@ -225,7 +234,7 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
     }
   };
   const stopPods = api.watch('/api/v1/pods', { fieldSelector: `spec.nodeName=${nodeName}` }, (e) => onPod(e.type, e.object), (e) => log(`pod watch: ${e.message}`));
-  cleanups.unshift(stopPods);
+  watches.push(stopPods);
 
   // ---- Secrets and ConfigMaps: swaps reach every pod that mounts them -----------------------------------
   const propagate = (kind: 'secrets' | 'configMaps', key: string) => {
@@ -247,7 +256,7 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
       else cache.set(key, e.object);
       if (before !== e.object.metadata.resourceVersion) propagate(kind, key);
     }, (e) => log(`${kind} watch: ${e.message}`));
-  cleanups.unshift(cacheWatch('secrets', '/api/v1/secrets', secrets), cacheWatch('configMaps', '/api/v1/configmaps', configMaps));
+  watches.push(cacheWatch('secrets', '/api/v1/secrets', secrets), cacheWatch('configMaps', '/api/v1/configmaps', configMaps));
   const tokenTimer = setInterval(() => {
     for (const p of pods.values()) {
       for (const [name, st] of p.volumes) {
@@ -267,6 +276,13 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
     api,
     events,
     pod: (ns, name) => podHandle(() => byName(ns, name), ns, name),
+    resolve(name) {
+      for (const line of services.hostsEntries().split('\n')) {
+        const [ip, ...names] = line.split('\t');
+        if (ip && names.includes(name)) return ip;
+      }
+      return undefined;
+    },
     async waitForPod(ns, name, timeoutMs = 60_000) {
       const end = Date.now() + timeoutMs;
       while (Date.now() < end) {
@@ -297,11 +313,12 @@ export async function startSandboxKubelet(opts: SandboxKubeletOptions = {}): Pro
       clearInterval(heartbeat);
       clearInterval(tokenTimer);
       for (const t of pending.values()) clearTimeout(t);
-      for (const c of cleanups.splice(0, cleanups.length - 1)) await c();
+      for (const w of watches.splice(0)) w();
       await Promise.all([...pods.values()].map((p) => p.teardown()));
       await api.request('DELETE', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${nodeName}`).catch(() => {});
       await api.request('DELETE', `/api/v1/nodes/${nodeName}`).catch(() => {});
-      for (const c of cleanups.splice(0)) await c();
+      for (const close of servers.splice(0)) await close();
+      await network.remove();
       api.close();
       kill(janitor, 'SIGKILL');
       // PXC_POD_KEEP=1 keeps the node's directory (container logs, setup scripts, volumes) for a post-mortem.
@@ -344,6 +361,12 @@ async function registerNode(api: Api, name: string, nodeIP: string, port: number
   await api.request('DELETE', `/api/v1/nodes/${name}`).catch(() => {});
   await api.request('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata, spec: {} });
   await api.request('PATCH', `/api/v1/nodes/${name}/status`, { status: nodeStatus(nodeIP, port) }, 'application/strategic-merge-patch+json');
+  // The TaintNodesByCondition admission plugin taints a new Node not-ready:NoSchedule; the node
+  // lifecycle controller (kube-controller-manager, which the rig may not run) lifts it once the Node
+  // is Ready. Standing in for that controller: lift it now (harmless when the controller runs too).
+  const node = await api.get<KubeObject>(`/api/v1/nodes/${name}`);
+  const taints = (node?.spec?.taints ?? []).filter((t: any) => t.key !== 'node.kubernetes.io/not-ready');
+  await api.request('PATCH', `/api/v1/nodes/${name}`, { spec: { taints: taints.length ? taints : null } }, 'application/merge-patch+json');
   if (!(await api.get('/api/v1/namespaces/kube-node-lease'))) {
     await api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-node-lease' } }).catch((e) => { if (!isConflict(e)) throw e; });
   }

@@ -4,8 +4,8 @@
 // sandbox kubelet each) never overlap. A pod's veth disappears with its namespace; the bridge is
 // deleted by stop() or by the node's janitor.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { alive, runOk, run } from './proc';
 
@@ -25,21 +25,41 @@ export interface NodeNetwork {
   remove(): Promise<void>;
 }
 
+/** Claims a /24 for this process: a claim file per subnet holding the owner's pid; a dead owner's
+ * claim is taken over. The read-check-write runs under a lock directory (mkdir is atomic), so two
+ * processes starting together never take the same stale claim. */
 function claimSubnet(): number {
   mkdirSync(CLAIMS, { recursive: true });
-  for (let n = 1; n <= 250; n++) {
-    const f = join(CLAIMS, String(n));
+  const lock = join(CLAIMS, '.lock');
+  const end = Date.now() + 20_000;
+  for (;;) {
     try {
-      writeFileSync(f, String(process.pid), { flag: 'wx' });
-      return n;
+      mkdirSync(lock);
+      break;
     } catch {
-      const owner = Number(readFileSync(f, 'utf8') || 0);
+      // A lock older than 30 s was left by a process killed inside this section.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 30_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > end) throw new Error(`could not lock ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  try {
+    for (let n = 1; n <= 250; n++) {
+      const f = join(CLAIMS, String(n));
+      const owner = existsSync(f) ? Number(readFileSync(f, 'utf8') || 0) : 0;
       if (owner && alive(owner)) continue;
       writeFileSync(f, String(process.pid));
       return n;
     }
+    throw new Error(`no free /24 under ${SUBNET_PREFIX}.0.0/16 (claims in ${CLAIMS})`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
-  throw new Error(`no free /24 under ${SUBNET_PREFIX}.0.0/16 (claims in ${CLAIMS})`);
+}
+
+/** The claim file of a subnet (the janitor deletes the bridge only while it still names its owner). */
+export function claimFile(bridge: string): string {
+  return join(CLAIMS, bridge.replace(/^pxcpod/, ''));
 }
 
 export async function createNodeNetwork(): Promise<NodeNetwork> {
@@ -100,16 +120,27 @@ export async function createNodeNetwork(): Promise<NodeNetwork> {
  * names, not a Service IP; in-cluster clients verify it with the projected ca.crt as usual.
  */
 export function startApiRelay(listenHost: string, target: URL): Promise<Server> {
+  const open = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 443), target.hostname);
     client.pipe(upstream).pipe(client);
     const end = () => {
       client.destroy();
       upstream.destroy();
+      open.delete(client);
     };
+    open.add(client);
+    client.on('close', end);
     client.on('error', end);
     upstream.on('error', end);
+    upstream.on('close', end);
   });
+  // close() also ends the relayed connections (watches from pods would otherwise hold it open).
+  const close = server.close.bind(server);
+  server.close = ((cb?: (err?: Error) => void) => {
+    for (const s of open) s.destroy();
+    return close(cb);
+  }) as typeof server.close;
   return new Promise((res, rej) => {
     server.once('error', rej);
     server.listen(443, listenHost, () => res(server));

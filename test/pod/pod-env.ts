@@ -46,6 +46,15 @@ function resourceRef(container: any, ref: { resource: string; divisor?: string }
   return String(q);
 }
 
+/** A secretKeyRef/configMapKeyRef value; undefined when optional and missing. */
+async function keyRef(ns: string, kind: 'Secret' | 'ConfigMap', ref: { name: string; key: string; optional?: boolean }, src: EnvSources): Promise<string | undefined> {
+  const obj = kind === 'Secret' ? await src.getSecret(ns, ref.name) : await src.getConfigMap(ns, ref.name);
+  const v = (kind === 'Secret' ? secretBytes(obj) : configMapBytes(obj)).get(ref.key);
+  if (v !== undefined) return v.toString();
+  if (ref.optional) return undefined;
+  throw new Error(obj ? `couldn't find key ${ref.key} in ${kind} ${ns}/${ref.name}` : `${kind.toLowerCase()} "${ref.name}" not found`);
+}
+
 export async function containerEnv(pod: KubeObject, container: any, image: ResolvedImage, src: EnvSources): Promise<Record<string, string>> {
   const ns = pod.metadata.namespace ?? 'default';
   const env: Record<string, string> = {
@@ -79,22 +88,9 @@ export async function containerEnv(pod: KubeObject, container: any, image: Resol
       continue;
     }
     const vf = e.valueFrom;
-    if (vf.secretKeyRef) {
-      const s = await src.getSecret(ns, vf.secretKeyRef.name);
-      const v = secretBytes(s).get(vf.secretKeyRef.key);
-      if (v === undefined) {
-        if (vf.secretKeyRef.optional) continue;
-        throw new Error(s ? `couldn't find key ${vf.secretKeyRef.key} in Secret ${ns}/${vf.secretKeyRef.name}` : `secret "${vf.secretKeyRef.name}" not found`);
-      }
-      env[e.name] = v.toString();
-    } else if (vf.configMapKeyRef) {
-      const c = await src.getConfigMap(ns, vf.configMapKeyRef.name);
-      const v = configMapBytes(c).get(vf.configMapKeyRef.key);
-      if (v === undefined) {
-        if (vf.configMapKeyRef.optional) continue;
-        throw new Error(c ? `couldn't find key ${vf.configMapKeyRef.key} in ConfigMap ${ns}/${vf.configMapKeyRef.name}` : `configmap "${vf.configMapKeyRef.name}" not found`);
-      }
-      env[e.name] = v.toString();
+    if (vf.secretKeyRef || vf.configMapKeyRef) {
+      const v = await keyRef(ns, vf.secretKeyRef ? 'Secret' : 'ConfigMap', vf.secretKeyRef ?? vf.configMapKeyRef, src);
+      if (v !== undefined) env[e.name] = v;
     } else if (vf.fieldRef) {
       env[e.name] = fieldRef(pod, vf.fieldRef.fieldPath);
     } else if (vf.resourceFieldRef) {

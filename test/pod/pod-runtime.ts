@@ -103,6 +103,7 @@ export class PodRuntime {
       log: (l) => this.node.log(`${this.namespace}/${this.name}: ${l}`),
       terminationGraceMs: () => this.graceMs(),
       onExit: (c, code) => this.onExit(c, code),
+      torn: () => this.torn,
       track: (pid) => this.node.track(pid),
     };
   }
@@ -117,7 +118,12 @@ export class PodRuntime {
   /** Creates the sandbox and volumes, runs the init containers, starts the containers. */
   async run(): Promise<void> {
     this.startTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    await this.createSandbox();
+    try {
+      await this.createSandbox();
+    } catch (e) {
+      await this.teardown(); // no half-made sandbox (pause process, address) outlives a failure
+      throw e;
+    }
     await this.setUpVolumes();
     for (const c of this.initContainers) {
       for (;;) {
@@ -184,13 +190,18 @@ export class PodRuntime {
     const pause = spawnWatched(['unshare', '--net', '--uts', '--ipc', '--', 'sleep', 'infinity']);
     this.pause = pause;
     this.node.track(pause.pid);
-    for (let i = 0; i < 200 && !this.pausePid; i++) {
+    const alive = () => {
+      if (this.torn) throw new Error('pod torn down while its sandbox was being made');
+    };
+    for (let i = 0; i < 500 && !this.pausePid; i++) {
       this.pausePid = (await descendant(pause.pid, 1)) ?? 0;
       if (!this.pausePid) await sleep(10);
     }
+    alive();
     if (!this.pausePid) throw new Error('pause process did not start');
     this.ip = this.node.network.allocate();
     await this.node.network.attach(this.pausePid, this.ip);
+    alive();
     await runOk(['nsenter', `--target=${this.pausePid}`, '--uts', '--', 'hostname', this.hostname()]);
     writeFileSync(join(this.dir, 'hostname'), `${this.hostname()}\n`);
     writeFileSync(join(this.dir, 'resolv.conf'), resolvConf(this.namespace, this.node.clusterDomain));
@@ -288,10 +299,12 @@ export class PodRuntime {
     for (const t of this.restartTimers) clearTimeout(t);
     await Promise.all(this.all().map((c) => c.killAndWait()));
     if (this.pause) {
-      kill(this.pausePid, 'SIGKILL');
+      // The watchdog's whole group: works even before the pause process's pid was known.
+      kill(-this.pause.pid, 'SIGKILL');
       await this.pause.exit;
     }
     if (this.ip) this.node.network.release(this.ip);
+    this.ip = '';
   }
 
   // ---- status -----------------------------------------------------------------------------------------

@@ -20,14 +20,16 @@ wait "$child"
 // When the owner is gone (jest killed, worker crash): SIGKILL the process group of every pid listed
 // in $pids (the watchdogs of containers and pause processes: a container's PID 1 is in its
 // watchdog's group, and its death ends the container's whole PID namespace),
-// delete the bridge (pod veths die with their network namespaces), remove the node's directory.
+// delete the bridge if the subnet's claim still names the dead owner (pod veths die with their
+// network namespaces), remove the node's directory (kept with PXC_POD_KEEP=1).
 const JANITOR = `
-parent=$1; dir=$2; pids=$3; bridge=$4
+parent=$1; dir=$2; pids=$3; bridge=$4; claim=$5
 while kill -0 "$parent" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
 [ -d "$dir" ] || exit 0
 [ -f "$pids" ] && while read -r p; do kill -KILL "-$p" 2>/dev/null; done < "$pids"
 sleep 1
-[ -n "$bridge" ] && ip link del "$bridge" 2>/dev/null
+# The subnet may have been claimed again since our owner died: then the bridge is someone else's.
+[ -n "$bridge" ] && [ "$(cat "$claim" 2>/dev/null)" = "$parent" ] && ip link del "$bridge" 2>/dev/null
 [ "$PXC_POD_KEEP" = 1 ] || rm -rf "$dir"
 `;
 
@@ -61,10 +63,10 @@ export function spawnWatched(argv: string[], opts: { env?: NodeJS.ProcessEnv; lo
 }
 
 /** Starts the node janitor (detached, outlives us by design). */
-export function startJanitor(dir: string, pidsFile: string, bridge: string): number {
+export function startJanitor(dir: string, pidsFile: string, bridge: string, claimFile: string): number {
   // Not `detached`: setsid would then fork (a group leader cannot make a session) and the pid we
   // hold would not be the janitor's.
-  const p = spawn('setsid', ['sh', '-c', JANITOR, 'janitor', String(process.pid), dir, pidsFile, bridge], { stdio: 'ignore' });
+  const p = spawn('setsid', ['sh', '-c', JANITOR, 'janitor', String(process.pid), dir, pidsFile, bridge, claimFile], { stdio: 'ignore' });
   p.unref();
   return p.pid ?? 0;
 }

@@ -9,7 +9,8 @@ import { agentKube } from '../../src/agent/kube';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apply, createNamespace, getJson, kubectlOk, type KubectlResult } from '../cluster/kube';
-import { createPods, eventually, kubectlAs, perconaXtraDB, render, REPO_ROOT, toApply, toYaml, writeKubeconfig } from './fixture';
+import { createPods, eventually, perconaXtraDB, render, REPO_ROOT, toApply, toYaml, writeKubeconfig } from './fixture';
+import { kubectlAs } from './identity';
 
 jest.setTimeout(180_000);
 
