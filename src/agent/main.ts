@@ -18,6 +18,7 @@ import { Member, type Action } from './member';
 import { agentMetrics } from './metrics';
 import { MysqlConnection } from './mysql';
 import { PeerClient, type PeerAddress } from './peers';
+import { notReadyBecause } from './readiness';
 import { createAgentServer, listenOn } from './server';
 
 declare const PXC_TLS_VERSION: string | undefined;
@@ -142,11 +143,8 @@ export class Agent {
   }
 
   notReady(): string | undefined {
-    const s = this.status;
-    if (!s || monotonic() - this.statusAt > STATUS_FRESH_MS) return `mysqld does not answer (stage ${this.member.stage ?? 'starting'})`;
-    if (s.clusterStatus !== 'Primary') return `the member is in a ${s.clusterStatus} component`;
-    if (s.localState !== 'Synced') return `the member is ${s.localState}, not Synced`;
-    return undefined;
+    const fresh = this.status && monotonic() - this.statusAt <= STATUS_FRESH_MS ? this.status : undefined;
+    return notReadyBecause(fresh, this.member.stage ?? 'starting');
   }
 
   private warnOnce(key: string, msg: string, detail: string): void {

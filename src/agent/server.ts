@@ -1,7 +1,7 @@
 /**
  * The agent's port (9608, `agent`), HTTPS with the pod's server certificate:
  *  - /healthz  liveness: the agent's own loop ticks (never mysqld: a state transfer can take hours);
- *  - /readyz   readiness: this member is Synced in a Primary component (what a rolling update waits for);
+ *  - /readyz   readiness: this member holds the whole state in a Primary component (readiness.ts);
  *  - /peer     the member's facts, for the other members' agents only: mutual TLS, a client
  *              certificate that chains to the database's CA and names one of its pods;
  *  - /metrics  Prometheus text.

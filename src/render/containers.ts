@@ -130,8 +130,9 @@ export const AGENT_RESOURCES = { requests: { cpu: '10m', memory: '64Mi' }, limit
 /**
  * `pxc-tls agent` in the place of KubeDB's px-coordinator (its mounts: the data directory, read-only
  * here, and the two script folders; plus the server certificate, which it serves its port with and
- * presents to its peers). Liveness tracks the agent itself; readiness is the member's: Synced in a
- * Primary component — what the StatefulSet's rolling update waits for before the next member.
+ * presents to its peers). Liveness tracks the agent itself; readiness is the member's: it holds the
+ * whole state in a Primary component (Synced, or a donor: src/agent/readiness.ts) — what the
+ * StatefulSet's rolling update waits for before the next member.
  */
 export function agentContainer(model: DatabaseModel): V1Container {
   const coordinator = model.source.spec?.coordinator; // v1alpha2: the settings of the container ours replaces

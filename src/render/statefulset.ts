@@ -87,7 +87,7 @@ function statefulSetSpec(model: DatabaseModel): V1StatefulSetSpec {
     podManagementPolicy: 'Parallel',
     // Changes in Git reach the pods, one member at a time: the controller replaces the highest
     // ordinal first and the next only once the replaced one is Ready — which the agent's readiness
-    // makes "Synced in a Primary component". KubeDB uses OnDelete (its operator restarts pods).
+    // makes "Synced (or a donor) in a Primary component". KubeDB uses OnDelete (its operator restarts pods).
     updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
     selector: { matchLabels: model.selector },
     template: {

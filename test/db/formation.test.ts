@@ -1,20 +1,23 @@
 // Issue 11's proof, end to end: a database rendered by the built function, applied to the real
-// control plane, its certificates issued by the real cert-manager, its pods ungated by the built
-// watcher (which also decides the bootstraps) and run by the sandbox kubelet (test/pod) with
-// KubeDB's init scripts unchanged (../shared), MariaDB + Galera standing in for PXC behind the
-// thin mysqld/mysql wrappers of test/pod/standin, and the built agent in each pod. Stand-ins, named:
-// the sandbox kubelet for a kubelet, MariaDB for PXC, and — no StatefulSet controller and no
-// scheduler run in this rig — the test creates the pods from the StatefulSet's template and binds
-// them, and plays the StatefulSet controller's RollingUpdate (delete the highest ordinal, wait for
-// it to be Ready again, the next) in the rolling test.
+// control plane, its certificates issued by the real cert-manager, its pods made by the real
+// StatefulSet controller (kube-controller-manager in the rig), ungated by the built watcher (which
+// also decides the bootstraps) and run by the sandbox kubelet (test/pod) with KubeDB's init scripts
+// unchanged (../shared), MariaDB + Galera standing in for PXC behind the thin mysqld/mysql wrappers
+// of test/pod/standin, and the built agent in each pod. Stand-ins, named: the sandbox kubelet for a
+// kubelet, MariaDB for PXC. The database's podTemplate selects the sandbox node (kwok nodes share
+// the rig), where kube-scheduler binds the pods; the test binds a pod itself only if the scheduler
+// has not. On a control plane without controllers (PXC_TLS_CONTROLLERS unset) the test makes the
+// pods, binds them and plays the StatefulSet controller's RollingUpdate itself.
 import { startSandboxKubelet, type SandboxKubelet } from '../pod/kubelet';
 import { bindPod, createPod, deletePod, isReady, podFromStatefulSet, waitPod } from '../pod/workloads';
 import { apply, createNamespace, getJson, kubectlOk } from '../cluster/kube';
-import { caIssuer, createPods, eventually, perconaXtraDB, podGates, render, sleep, startWatcher, toApply, toYaml, type WatcherProcess } from '../watch/fixture';
+import { caIssuer, controllersRun, createPods, eventually, perconaXtraDB, podGates, render, sleep, startWatcher, toApply, toYaml, type WatcherProcess } from '../watch/fixture';
 
 jest.setTimeout(30 * 60_000);
 
 const DB = 'galera';
+/** The label the sandbox kubelet's Node carries (test/pod/README.md). */
+const SANDBOX_NODE_LABEL = 'pxc-tls.dev/sandbox-node';
 const REPLICAS = 3;
 let kubelet: SandboxKubelet;
 let ns: string;
@@ -41,6 +44,21 @@ async function status(member: string, variable: string): Promise<string> {
 /** SIGKILL of mysqld inside the database container (run.sh's loop stays: the container lives on). */
 async function killMysqld(member: string): Promise<void> {
   await kubelet.pod(ns, member).execOk('perconaxtradb', ['sh', '-c', 'for d in /proc/[0-9]*; do case "$(cat "$d/comm" 2>/dev/null)" in mysqld|mariadbd) kill -KILL "${d#/proc/}";; esac; done']);
+}
+
+/** The pod on the sandbox node: bound by kube-scheduler (the podTemplate's nodeSelector), or by the
+ * test where no scheduler runs or it has not yet. */
+async function placed(member: string): Promise<void> {
+  const nodeOf = async () => (await getJson(['get', 'pod', member, '-n', ns, '-o', 'json'])).spec.nodeName as string | undefined;
+  if (controllersRun()) {
+    const node = await eventually(`kube-scheduler to bind ${member}`, async () => (await nodeOf()) ?? undefined, 15_000, 250).catch(() => undefined);
+    if (node) return void expect(node).toBe(kubelet.nodeName);
+  }
+  try {
+    await bindPod(kubelet.api, ns, member, kubelet.nodeName);
+  } catch (error) {
+    if ((await nodeOf()) !== kubelet.nodeName) throw error; // bound meanwhile by the scheduler: fine if here
+  }
 }
 
 async function memberFacts(member: string): Promise<Record<string, any> | undefined> {
@@ -80,19 +98,23 @@ beforeAll(async () => {
   await caIssuer(ns);
   watchers.push(startWatcher({ name: 'watch-a', namespaces: [ns], leaseNamespace: ns }));
   await watchers[0]!.waitLog('became leader', 60_000);
-  await apply(toYaml(toApply(await render([perconaXtraDB(DB, ns, REPLICAS)]))));
+  const database = perconaXtraDB(DB, ns, REPLICAS) as { spec: Record<string, unknown> };
+  database.spec.podTemplate = { spec: { nodeSelector: { [SANDBOX_NODE_LABEL]: 'true' } } };
+  await apply(toYaml(toApply(await render([database]))));
   await createPods(ns, DB, REPLICAS);
   await eventually('the watcher to ungate every pod', async () => ((await Promise.all(members.map((m) => podGates(ns, m)))).every((g) => g.length === 0) ? true : undefined), 180_000, 500);
-  log('pods ungated; binding them to the sandbox node');
+  log('pods ungated; placing them on the sandbox node');
   figures.podsBoundAt = Date.now();
-  for (const m of members) await bindPod(kubelet.api, ns, m, kubelet.nodeName);
+  for (const m of members) await placed(m);
 }, 20 * 60_000);
 
 afterAll(async () => {
   log(`figures: ${JSON.stringify(figures)}`);
   for (const w of watchers) await w.stop('SIGKILL').catch(() => undefined);
   if (!kubelet) return;
-  // Pods first, without grace (the node is going away), then the node.
+  // The StatefulSet first (its pods orphaned, so no controller makes them again), then the pods
+  // without grace (the node is going away), then the node.
+  await kubectlOk(['delete', 'statefulset', DB, '-n', ns, '--cascade=orphan', '--ignore-not-found', '--wait=false']).catch(() => undefined);
   await Promise.all(members.map((m) => kubelet.api.request('DELETE', `/api/v1/namespaces/${ns}/pods/${m}`, { gracePeriodSeconds: 0 }).catch(() => undefined)));
   const stopped = Date.now();
   let timer: NodeJS.Timeout | undefined;
@@ -218,11 +240,10 @@ test('a member holding another cluster\'s data (another cluster UUID) is refused
 });
 
 test('a rolling change of the template with a client writing throughout: one member at a time, each Synced before the next, no acknowledged write lost, quorum kept', async () => {
-  // The template changes (a Git change reaching the cluster), and the test plays the StatefulSet
-  // controller's RollingUpdate: highest ordinal first, the next only once it is Ready again.
+  // The template changes (a Git change reaching the cluster); the StatefulSet controller rolls it:
+  // highest ordinal first, the next only once the last is Ready (= Synced in a Primary component).
   await kubectlOk(['annotate', 'statefulset', DB, '-n', ns, '--overwrite', 'example.com/rolled=1']);
   await kubectlOk(['patch', 'statefulset', DB, '-n', ns, '--type', 'merge', '-p', '{"spec":{"template":{"metadata":{"annotations":{"example.com/revision":"2"}}}}}']);
-  const sts = await getJson(['get', 'statefulset', DB, '-n', ns, '-o', 'json']);
   let writing = true;
   let failures = 0;
   let minSize = REPLICAS;
@@ -248,6 +269,56 @@ test('a rolling change of the template with a client writing throughout: one mem
       await sleep(500);
     }
   })();
+  try {
+    if (controllersRun()) await rollByController();
+    else await rollByHand();
+  } finally {
+    writing = false;
+    await Promise.all([client, sizes]);
+  }
+  log(`rolled; ${acknowledged.length} rows acknowledged, ${failures} writes refused while a member restarted, smallest Primary component seen: ${minSize}`);
+  expect(minSize).toBeGreaterThanOrEqual(2);
+  for (const m of members) await expectNoAcknowledgedRowLost(m);
+});
+
+/** The StatefulSet controller rolls; the test binds each new pod to the sandbox node and checks,
+ * while a member is away, that no other member is taken down. */
+async function rollByController(): Promise<void> {
+  const updateRevision: string = await eventually('the StatefulSet\'s new revision', async () => {
+    const sts = await getJson(['get', 'statefulset', DB, '-n', ns, '-o', 'json']);
+    return sts.status?.updateRevision && sts.status.updateRevision !== sts.status.currentRevision ? sts.status.updateRevision : undefined;
+  }, 60_000, 250);
+  const rolled: string[] = [];
+  const violations: string[] = [];
+  for (const m of [...members].reverse()) {
+    await eventually(`the StatefulSet controller to make ${m} again at ${updateRevision}`, async () => {
+      const pod = await getJson(['get', 'pod', m, '-n', ns, '--ignore-not-found', '-o', 'json']).catch(() => undefined);
+      return pod?.metadata?.labels?.['controller-revision-hash'] === updateRevision ? true : undefined;
+    }, 300_000, 250);
+    await eventually(`the watcher to ungate ${m}`, async () => ((await podGates(ns, m)).length === 0 ? true : undefined), 120_000, 500);
+    await placed(m);
+    await eventually(`${m} Ready after the roll`, async () => {
+      const pods = (await getJson(['get', 'pods', '-n', ns, '-o', 'json'])).items as any[];
+      for (const other of members.filter((x) => x !== m && !rolled.includes(x))) {
+        const p = pods.find((x) => x.metadata.name === other);
+        if (!p || p.metadata.deletionTimestamp || p.metadata.labels?.['controller-revision-hash'] === updateRevision) violations.push(`${other} taken down while ${m} was not Ready`);
+      }
+      return isReady(pods.find((x) => x.metadata.name === m)) ? true : undefined;
+    }, 600_000, 500);
+    rolled.push(m);
+    log(`${m} rolled by the StatefulSet controller and Ready`);
+  }
+  expect(violations).toEqual([]);
+  const sts = await eventually('the StatefulSet to report the roll done', async () => {
+    const s = await getJson(['get', 'statefulset', DB, '-n', ns, '-o', 'json']);
+    return s.status?.currentRevision === updateRevision && s.status?.updatedReplicas === REPLICAS && s.status?.readyReplicas === REPLICAS ? s : undefined;
+  }, 120_000, 500);
+  expect(sts.status.currentRevision).toBe(updateRevision);
+}
+
+/** No StatefulSet controller: the test plays its RollingUpdate (highest ordinal first, the next only once Ready). */
+async function rollByHand(): Promise<void> {
+  const sts = await getJson(['get', 'statefulset', DB, '-n', ns, '-o', 'json']);
   for (const m of [...members].reverse()) {
     await deletePod(kubelet.api, ns, m, { timeoutMs: 300_000 });
     const pod = podFromStatefulSet(sts, Number(m.slice(DB.length + 1)));
@@ -258,9 +329,4 @@ test('a rolling change of the template with a client writing throughout: one mem
     await waitPod(kubelet.api, ns, m, (p) => (isReady(p) ? p : undefined), 600_000, 'Ready after the roll');
     log(`${m} rolled and Ready`);
   }
-  writing = false;
-  await Promise.all([client, sizes]);
-  log(`rolled; ${acknowledged.length} rows acknowledged, ${failures} writes refused while a member restarted, smallest Primary component seen: ${minSize}`);
-  expect(minSize).toBeGreaterThanOrEqual(2);
-  for (const m of members) await expectNoAcknowledgedRowLost(m);
-});
+}

@@ -31,6 +31,18 @@ export function issue11StatefulSet(rendered: KubeObject, opts: Issue11Options): 
   const spec = sts.spec.template.spec;
   const db = spec.containers.find((c: any) => c.name === CONTAINER.db);
   if (!db) throw new Error(`rendered StatefulSet has no ${CONTAINER.db} container`);
+  // The render emits the contract (issue 11 landed: the agent in the coordinator's place): the
+  // rendered template as is, but for what a proof without the agent asks — an idle agent (no port,
+  // so no probes of its own) and a readiness probe of the proof's on the database container.
+  const rendersAgent = spec.containers.findIndex((c: any) => c.name === AGENT_CONTAINER);
+  if (rendersAgent >= 0) {
+    if (opts.agentCommand) {
+      const { readinessProbe: _r, livenessProbe: _l, startupProbe: _s, args: _a, ...agent } = spec.containers[rendersAgent];
+      spec.containers[rendersAgent] = { ...agent, command: opts.agentCommand };
+      if (opts.dbReadinessProbe) db.readinessProbe = opts.dbReadinessProbe;
+    }
+    return sts;
+  }
   // kubedb-startup.md §3: command `/scripts/tini -g --`, args `/scripts/run.sh` + ONE joined string.
   const joined = (db.args ?? []).join(' ');
   db.command = ['/scripts/tini', '-g', '--'];
