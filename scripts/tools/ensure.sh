@@ -4,5 +4,5 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-bash "$here/go-tools.sh" kube-apiserver etcd cert-manager kustomize
+bash "$here/go-tools.sh" kube-apiserver etcd cert-manager kustomize kube-score
 bash "$here/mariadb.sh" >/dev/null

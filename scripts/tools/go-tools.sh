@@ -11,6 +11,7 @@ ETCD_VERSION=v3.7.3             # go.etcd.io/etcd/server/v3: newest 3.x release 
 CERT_MANAGER_VERSION=v1.11.5    # controller: last tag whose cmd/controller is in the root module (see test/cluster/README.md)
 CERT_MANAGER_CRDS_VERSION=v1.21.2 # CRDs: newest root module on the proxy; plain controller-gen files in deploy/crds/
 KUSTOMIZE_VERSION=v5.8.2        # sigs.k8s.io/kustomize/kustomize/v5: newest for Go 1.26 (v5.8.3 requires go >= 1.27.0)
+KUBE_SCORE_VERSION=v1.20.0      # github.com/zegl/kube-score: newest tag on the proxy (go 1.23 module, no replace directives)
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="${PXC_TLS_CACHE:-$REPO_ROOT/.cache}"
@@ -136,6 +137,21 @@ build_kustomize() {
   report kustomize "$KUSTOMIZE_VERSION" "$out/bin/kustomize" "$start"
 }
 
+# kube-score: a linter nobody here wrote, run on every rendered example (test/e2e/kube-score.test.ts).
+build_kube_score() {
+  local out="$TOOLS/kube-score-$KUBE_SCORE_VERSION" start=$SECONDS
+  if [[ -x "$out/bin/kube-score" ]]; then report kube-score "$KUBE_SCORE_VERSION" "$out/bin/kube-score" ""; return; fi
+  local w="$BUILD/kube-score-$KUBE_SCORE_VERSION"
+  new_wrapper "$w" pxc-tls.local/kube-score
+  printf '\nrequire github.com/zegl/kube-score %s\n' "$KUBE_SCORE_VERSION" >>"$w/go.mod"
+  log "building kube-score $KUBE_SCORE_VERSION"
+  # main.version is what goreleaser sets; `kube-score version` then reports the pinned tag.
+  (cd "$w" && go build -o "$w/kube-score" -ldflags "-s -w -X main.version=$KUBE_SCORE_VERSION" \
+    github.com/zegl/kube-score/cmd/kube-score)
+  mkdir -p "$out/bin" && mv "$w/kube-score" "$out/bin/kube-score"
+  report kube-score "$KUBE_SCORE_VERSION" "$out/bin/kube-score" "$start"
+}
+
 [[ $# -gt 0 ]] || { echo "usage: $0 kube-apiserver|etcd|cert-manager|kustomize..." >&2; exit 2; }
 for tool in "$@"; do
   case "$tool" in
@@ -143,6 +159,7 @@ for tool in "$@"; do
     etcd) with_lock "$tool" build_etcd ;;
     cert-manager) with_lock "$tool" build_cert_manager ;;
     kustomize) with_lock "$tool" build_kustomize ;;
+    kube-score) with_lock "$tool" build_kube_score ;;
     *) echo "go-tools: unknown tool: $tool" >&2; exit 2 ;;
   esac
 done

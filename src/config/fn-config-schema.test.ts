@@ -1,8 +1,8 @@
 /**
  * fn-config/schema.json and parseFnConfig must describe the same options. There is no JSON Schema
  * validator among the dependencies, so this test carries a small one for exactly the keywords the
- * schema uses (type, const, enum, pattern, minLength, maxLength, properties, additionalProperties,
- * required, $ref), and checks that schema and parser agree on a table of inputs, on the option
+ * schema uses (type, const, enum, pattern, minLength, maxLength, properties, additionalProperties
+ * (false or a schema), propertyNames, minProperties, items, required, $ref), and checks that schema and parser agree on a table of inputs, on the option
  * set, and on the shipped examples.
  */
 import { readFileSync } from 'node:fs';
@@ -19,7 +19,10 @@ type Schema = {
   minLength?: number;
   maxLength?: number;
   properties?: Record<string, Schema>;
-  additionalProperties?: boolean;
+  additionalProperties?: boolean | Schema;
+  propertyNames?: Schema;
+  minProperties?: number;
+  items?: Schema;
   required?: string[];
   default?: unknown;
   examples?: unknown[];
@@ -28,7 +31,7 @@ type Schema = {
 
 const ROOT = join(__dirname, '../..');
 const schema = JSON.parse(readFileSync(join(ROOT, 'fn-config/schema.json'), 'utf8')) as Schema;
-const KNOWN_KEYWORDS = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'properties', 'additionalProperties', 'required', 'default', 'examples']);
+const KNOWN_KEYWORDS = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'properties', 'additionalProperties', 'propertyNames', 'minProperties', 'items', 'required', 'default', 'examples']);
 
 function resolve(node: Schema): Schema {
   if (!node.$ref) return node;
@@ -51,15 +54,22 @@ function validate(value: unknown, node: Schema, path = ''): string[] {
     if (s.pattern && !new RegExp(s.pattern, 'u').test(value)) return [here];
   }
   if (s.type === 'boolean' && typeof value !== 'boolean') return [here];
+  if (s.type === 'array') {
+    if (!Array.isArray(value)) return [here];
+    return s.items ? value.flatMap((item, i) => validate(item, s.items!, `${path}[${i}]`)) : [];
+  }
   if (s.type === 'object') {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return [here];
     const object = value as Record<string, unknown>;
     const problems = (s.required ?? []).filter((key) => !(key in object)).map((key) => (path ? `${path}.${key}` : key));
+    if (s.minProperties !== undefined && Object.keys(object).length < s.minProperties) problems.push(here);
+    if (s.propertyNames && Object.keys(object).some((key) => validate(key, { type: 'string', ...s.propertyNames }).length > 0)) problems.push(here);
     for (const [key, child] of Object.entries(object)) {
       const childPath = path ? `${path}.${key}` : key;
       const property = s.properties?.[key];
       if (property) problems.push(...validate(child, property, childPath));
       else if (s.additionalProperties === false) problems.push(childPath);
+      else if (typeof s.additionalProperties === 'object') problems.push(...validate(child, s.additionalProperties, childPath));
     }
     return problems;
   }
@@ -109,6 +119,8 @@ describe('fn-config/schema.json', () => {
       if (s.type === 'object' && s.properties) expect({ path, additionalProperties: s.additionalProperties }).toEqual({ path, additionalProperties: false });
       for (const [key, child] of Object.entries((s.properties ?? {}) as Record<string, unknown>)) walk(child, `${path}.${key}`);
       for (const [key, child] of Object.entries((s.$defs ?? {}) as Record<string, unknown>)) walk(child, `${path}.$defs.${key}`);
+      if (s.items) walk(s.items, `${path}.items`);
+      if (typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${path}.additionalProperties`);
     };
     walk(schema, '');
     expect(schema.properties!.apiVersion!.const).toBe(CONFIG_API_VERSION);
@@ -116,7 +128,7 @@ describe('fn-config/schema.json', () => {
   });
 
   it('has the same option set as parseFnConfig: every schema option parses and sets the config', () => {
-    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.coordinator', 'images.db', 'images.exporter', 'images.init', 'mode', 'schedulingGate']);
+    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.coordinator', 'images.db', 'images.exporter', 'images.init', 'mode', 'networkPolicies.enabled', 'networkPolicies.monitoringNamespace', 'networkPolicies.mysqlFrom', 'schedulingGate']);
     for (const [name, leaf] of specLeaves) {
       const value = sample(leaf);
       const config = typed(nest(name, value));
@@ -130,14 +142,17 @@ describe('fn-config/schema.json', () => {
   it('gives the defaults the parser uses', () => {
     const defaults = parseFnConfig(undefined).config as unknown as Record<string, unknown>;
     for (const [name, leaf] of specLeaves) {
-      if (leaf.default !== undefined) expect({ name, default: defaults[name] }).toEqual({ name, default: leaf.default });
+      const value = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], defaults);
+      if (leaf.default !== undefined) expect({ name, default: value }).toEqual({ name, default: leaf.default });
     }
   });
 
   it('has the same ConfigMap keys as the typed options, and each parses as a string', () => {
     expect(Object.keys(configMapSchema.properties!).sort()).toEqual(specLeaves.map(([name]) => name).sort());
     for (const [name, leaf] of specLeaves) {
-      const value = String(sample(leaf));
+      // A list travels as YAML text in a ConfigMap (JSON is YAML).
+      const typedValue = sample(leaf);
+      const value = typeof typedValue === 'object' ? JSON.stringify(typedValue) : String(typedValue);
       const config = configMap({ [name]: value });
       expect({ name, schema: validate(config.data, configMapSchema), parser: parse(config) }).toEqual({ name, schema: [], parser: [] });
     }
@@ -155,7 +170,17 @@ describe('fn-config/schema.json', () => {
     ['an image with a space', { images: { db: 'a b' } }, ['spec.images.db']],
     ['an empty image', { images: { init: '' } }, ['spec.images.init']],
     ['a number for a string', { clusterDomain: 5 }, ['spec.clusterDomain']],
-    ['all options valid', { clusterDomain: 'corp.internal', images: { db: 'm/pxc:1', coordinator: 'm/c:1', init: 'm/i:1', exporter: 'm/e:1' }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb' }, []],
+    ['NetworkPolicies switched by text', { networkPolicies: { enabled: 'no' } }, ['spec.networkPolicies.enabled']],
+    ['an upper-case monitoring namespace', { networkPolicies: { monitoringNamespace: 'Monitoring' } }, ['spec.networkPolicies.monitoringNamespace']],
+    ['mysqlFrom not a list', { networkPolicies: { mysqlFrom: { podSelector: {} } } }, ['spec.networkPolicies.mysqlFrom']],
+    ['a peer with an ipBlock', { networkPolicies: { mysqlFrom: [{ ipBlock: { cidr: '10.0.0.0/8' } }] } }, ['spec.networkPolicies.mysqlFrom[0].ipBlock']],
+    ['an empty peer', { networkPolicies: { mysqlFrom: [{}] } }, ['spec.networkPolicies.mysqlFrom[0]']],
+    ['a bad label key', { networkPolicies: { mysqlFrom: [{ podSelector: { matchLabels: { 'not a key': 'x' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabels']],
+    ['a bad label value', { networkPolicies: { mysqlFrom: [{ namespaceSelector: { matchLabels: { team: '-shop' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].namespaceSelector.matchLabels.team']],
+    ['an unknown operator', { networkPolicies: { mysqlFrom: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'Is' }] } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchExpressions[0].operator']],
+    ['a misspelt selector field', { networkPolicies: { mysqlFrom: [{ podSelector: { matchLabel: { app: 'x' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabel']],
+    ['an unknown NetworkPolicy option', { networkPolicies: { egress: true } }, ['spec.networkPolicies.egress']],
+    ['all options valid', { clusterDomain: 'corp.internal', images: { db: 'm/pxc:1', coordinator: 'm/c:1', init: 'm/i:1', exporter: 'm/e:1' }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb', networkPolicies: { enabled: true, monitoringNamespace: 'obs', mysqlFrom: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } }] } }, []],
   ];
   it.each(typedCases)('typed config, %s: schema and parser reject the same fields', (_name, spec, expected) => {
     const config = typed(spec);
@@ -174,6 +199,8 @@ describe('fn-config/schema.json', () => {
     ['an unknown image component', { 'images.sidecar': 'x:1' }, ['images.sidecar']],
     ['a boolean that is not true/false', { schedulingGate: 'no' }, ['schedulingGate']],
     ['an unknown mode', { mode: 'Kubedb' }, ['mode']],
+    ['NetworkPolicies switched by yes', { 'networkPolicies.enabled': 'yes' }, ['networkPolicies.enabled']],
+    ['an upper-case monitoring namespace', { 'networkPolicies.monitoringNamespace': 'Mon' }, ['networkPolicies.monitoringNamespace']],
     ['all keys valid', { clusterDomain: 'corp.internal', 'images.exporter': 'm/e:1', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' }, []],
   ];
   it.each(configMapCases)('ConfigMap data, %s: schema and parser reject the same keys', (_name, data, expected) => {

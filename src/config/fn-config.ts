@@ -9,9 +9,10 @@
  */
 import { Result } from '../krm/results';
 import { isPlainObject, KubeObject, refOf } from '../krm/types';
-import { isSubdomainName } from '../model/formats';
+import { isLabelName, isSubdomainName } from '../model/formats';
 import { isPerconaXtraDB } from '../model/perconaxtradb';
 import { DEFAULT_RENDER_OPTIONS, ImageOverrides, Mode, MODES, RenderOptions } from '../model/options';
+import { parsePeers } from './peers';
 
 export const CONFIG_API_VERSION = 'fn.pxc-tls.dev/v1alpha1';
 export const CONFIG_KIND = 'PxcTlsConfig';
@@ -20,7 +21,7 @@ export type FnConfig = RenderOptions;
 
 export const DEFAULT_CONFIG: Readonly<FnConfig> = DEFAULT_RENDER_OPTIONS;
 
-type OptionType = 'string' | 'boolean' | 'image' | 'mode' | 'domain';
+type OptionType = 'string' | 'boolean' | 'image' | 'mode' | 'domain' | 'namespace' | 'peers';
 /** Every option by its dotted name: the ConfigMap key and the path under the typed config's `spec`. */
 const OPTIONS: Readonly<Record<string, OptionType>> = {
   clusterDomain: 'domain',
@@ -31,7 +32,25 @@ const OPTIONS: Readonly<Record<string, OptionType>> = {
   schedulingGate: 'boolean',
   argoSyncWaves: 'boolean',
   mode: 'mode',
+  'networkPolicies.enabled': 'boolean',
+  'networkPolicies.mysqlFrom': 'peers',
+  'networkPolicies.monitoringNamespace': 'namespace',
 };
+
+/** The typed config's nested groups; every other `spec` field is a leaf (a list stays one value). */
+const GROUPS = ['images', 'networkPolicies'];
+
+/** Sets a boolean option by its dotted name. */
+const BOOLEANS: Readonly<Record<string, (config: FnConfig, value: boolean) => void>> = {
+  schedulingGate: (config, value) => (config.schedulingGate = value),
+  argoSyncWaves: (config, value) => (config.argoSyncWaves = value),
+  'networkPolicies.enabled': (config, value) => (config.networkPolicies.enabled = value),
+};
+
+/** The defaults, with fresh copies of the nested options so a parse never changes DEFAULT_CONFIG. */
+function freshConfig(): FnConfig {
+  return { ...DEFAULT_CONFIG, images: {}, networkPolicies: { ...DEFAULT_CONFIG.networkPolicies } };
+}
 
 export interface ParsedConfig {
   config: FnConfig;
@@ -45,7 +64,7 @@ export function isConfigObject(object: KubeObject): boolean {
 }
 
 export function parseFnConfig(functionConfig: Record<string, unknown> | undefined): ParsedConfig {
-  if (functionConfig === undefined) return { config: { ...DEFAULT_CONFIG, images: {} }, results: [] };
+  if (functionConfig === undefined) return { config: freshConfig(), results: [] };
   const object = functionConfig as KubeObject;
   const ref = refOf({ ...object, metadata: isPlainObject(object.metadata) ? object.metadata : {} });
   const fail = (path: string | undefined, message: string): Result => {
@@ -70,12 +89,18 @@ export function parseFnConfig(functionConfig: Record<string, unknown> | undefine
   } else {
     return withDefaults([fail(undefined, `unsupported functionConfig ${String(object.apiVersion)}/${String(object.kind)}; expected ${ACCEPTED_FORMS}`)]);
   }
-  const config: FnConfig = { ...DEFAULT_CONFIG, images: {} };
+  const config = freshConfig();
   const results: Result[] = [];
   for (const [path, key, raw] of values) {
     const type = OPTIONS[key];
     if (!type) {
       results.push(fail(path, `unknown option "${key}"; known options: ${Object.keys(OPTIONS).join(', ')}`));
+      continue;
+    }
+    if (type === 'peers') {
+      const { peers, problems } = parsePeers(raw, path);
+      results.push(...problems.map((p) => fail(p.path, p.message)));
+      if (peers) config.networkPolicies.mysqlFrom = peers;
       continue;
     }
     const problem = setOption(config, key, type, raw);
@@ -85,13 +110,13 @@ export function parseFnConfig(functionConfig: Record<string, unknown> | undefine
 }
 
 function withDefaults(results: Result[]): ParsedConfig {
-  return { config: { ...DEFAULT_CONFIG, images: {} }, results };
+  return { config: freshConfig(), results };
 }
 
-/** `{images: {db: x}}` → `[['images.db', x]]`; only the `images` map nests. */
+/** `{images: {db: x}}` → `[['images.db', x]]`; only the GROUPS maps nest. */
 function flatten(spec: Record<string, unknown>): Array<[string, unknown]> {
   return Object.entries(spec).flatMap(([key, value]): Array<[string, unknown]> =>
-    key === 'images' && isPlainObject(value) ? Object.entries(value).map(([sub, v]): [string, unknown] => [`images.${sub}`, v]) : [[key, value]],
+    GROUPS.includes(key) && isPlainObject(value) ? Object.entries(value).map(([sub, v]): [string, unknown] => [`${key}.${sub}`, v]) : [[key, value]],
   );
 }
 
@@ -100,14 +125,16 @@ function setOption(config: FnConfig, key: string, type: OptionType, raw: unknown
   if (type === 'boolean') {
     const value = raw === 'true' ? true : raw === 'false' ? false : raw;
     if (typeof value !== 'boolean') return `must be true or false, got ${JSON.stringify(raw)}`;
-    if (key === 'schedulingGate') config.schedulingGate = value;
-    else config.argoSyncWaves = value;
+    BOOLEANS[key]!(config, value);
     return undefined;
   }
   if (typeof raw !== 'string' || raw === '') return `must be a non-empty string, got ${JSON.stringify(raw)}`;
   if (type === 'domain') {
     if (!isSubdomainName(raw)) return `"${raw}" is not a valid DNS domain`;
     config.clusterDomain = raw;
+  } else if (type === 'namespace') {
+    if (!isLabelName(raw)) return `"${raw}" is not a valid namespace name`;
+    config.networkPolicies.monitoringNamespace = raw;
   } else if (type === 'mode') {
     if (!(MODES as readonly string[]).includes(raw)) return `must be one of ${MODES.join(', ')}, got "${raw}"`;
     config.mode = raw as Mode;

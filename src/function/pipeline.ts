@@ -238,7 +238,8 @@ function place(db: KubeObject, objects: KubeObject[], nextIndex: Map<string, num
 function summary(objects: readonly KubeObject[], path: string | undefined): string {
   const counts = new Map<string, number>();
   for (const object of objects) counts.set(object.kind, (counts.get(object.kind) ?? 0) + 1);
-  const list = [...counts].map(([kind, count]) => (count > 1 ? `${count} ${kind}s` : `1 ${kind}`)).join(', ');
+  const plural = (kind: string) => (kind.endsWith('y') ? `${kind.slice(0, -1)}ies` : `${kind}s`);
+  const list = [...counts].map(([kind, count]) => (count > 1 ? `${count} ${plural(kind)}` : `1 ${kind}`)).join(', ');
   return `rendered ${list}${path ? ` into ${path}` : ''}`;
 }
 

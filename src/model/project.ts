@@ -23,3 +23,24 @@ export const WORKLOAD_SYNC_WAVE = '0';
 /** kpt's annotations for where an item lives in the package (krm-conventions §3). */
 export const PATH_ANNOTATIONS = ['config.kubernetes.io/path', 'internal.config.kubernetes.io/path'] as const;
 export const INDEX_ANNOTATIONS = ['config.kubernetes.io/index', 'internal.config.kubernetes.io/index'] as const;
+
+/**
+ * The in-pod agent (PREAMBLE "Agreed interfaces"; issue 11): its container, and the TCP port it
+ * serves HTTPS on with the pod's server certificate (agent-to-agent peer status, probes).
+ */
+export const AGENT_CONTAINER = 'pxc-tls-agent';
+export const AGENT_PORT = 9608;
+export const AGENT_PORT_NAME = 'agent';
+
+/**
+ * The NetworkPolicies rendered per database, by what they open: the ports only members use
+ * (Galera, IST, SST, the agent), mysqld's port, and the exporter's port.
+ */
+export const NETWORK_POLICY_SUFFIX = {
+  members: 'pxc-tls-members',
+  mysql: 'pxc-tls-mysql',
+  metrics: 'pxc-tls-metrics',
+} as const;
+
+/** Set by the API server on every Namespace (Kubernetes ≥ 1.22): selects a namespace by its name. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';

@@ -8,6 +8,7 @@ import { Problem, warning } from './problems';
 import { renderRole, renderRoleBinding, renderServiceAccount } from './rbac';
 import { renderPlaceholderSecret } from './secret';
 import { renderGoverningService, renderPrimaryService, renderStatsService } from './service';
+import { renderNetworkPolicies } from './network-policy';
 import { renderStatefulSet, UNRENDERED_POD_FIELDS } from './statefulset';
 
 export function renderDatabase(model: DatabaseModel): KubeObject[] {
@@ -20,7 +21,7 @@ export function renderDatabase(model: DatabaseModel): KubeObject[] {
   if (model.monitored) objects.push(renderStatsService(model), renderExporterConfig(model));
   const serviceAccount = renderServiceAccount(model);
   if (serviceAccount) objects.push(serviceAccount);
-  objects.push(renderRole(model), renderRoleBinding(model), renderStatefulSet(model));
+  objects.push(renderRole(model), renderRoleBinding(model), ...renderNetworkPolicies(model), renderStatefulSet(model));
   return objects;
 }
 
