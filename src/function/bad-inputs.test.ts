@@ -121,6 +121,6 @@ describe('an alias in a database to an anchor in another item', () => {
     const run = runFunction(input);
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
-    expect((load(run.stdout) as { items: unknown[] }).items).toHaveLength(14);
+    expect((load(run.stdout) as { items: unknown[] }).items).toHaveLength(17);
   });
 });

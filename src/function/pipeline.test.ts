@@ -33,10 +33,13 @@ describe('renderResourceList', () => {
       'ServiceAccount/sample-pxc',
       'Role/sample-pxc',
       'RoleBinding/sample-pxc',
+      'NetworkPolicy/sample-pxc-pxc-tls-members',
+      'NetworkPolicy/sample-pxc-pxc-tls-mysql',
+      'PodDisruptionBudget/sample-pxc',
       'StatefulSet/sample-pxc',
     ]);
     expect(out.results).toEqual([
-      { severity: 'info', message: 'rendered 3 Secrets, 3 Certificates, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 1 StatefulSet', resourceRef: { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' } },
+      { severity: 'info', message: 'rendered 3 Secrets, 3 Certificates, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 2 NetworkPolicies, 1 PodDisruptionBudget, 1 StatefulSet', resourceRef: { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' } },
     ]);
   });
 
@@ -72,7 +75,7 @@ describe('renderResourceList', () => {
     const withoutDb = first.items.filter((i) => i.kind !== 'PerconaXtraDB');
     const out = run(withoutDb);
     expect(kinds(out.items)).toEqual(['Issuer/px-issuer']);
-    expect(out.results.filter((r) => r.message.startsWith('removed'))).toHaveLength(12);
+    expect(out.results.filter((r) => r.message.startsWith('removed'))).toHaveLength(15);
   });
 
   it('removes generated objects when the database no longer has TLS', () => {

@@ -9,6 +9,7 @@ import { renderRole, renderRoleBinding, renderServiceAccount } from './rbac';
 import { renderPlaceholderSecret } from './secret';
 import { renderGoverningService, renderPrimaryService, renderStatsService } from './service';
 import { renderNetworkPolicies } from './network-policy';
+import { renderPodDisruptionBudget } from './pdb';
 import { renderStatefulSet, UNRENDERED_POD_FIELDS } from './statefulset';
 
 export function renderDatabase(model: DatabaseModel): KubeObject[] {
@@ -21,7 +22,10 @@ export function renderDatabase(model: DatabaseModel): KubeObject[] {
   if (model.monitored) objects.push(renderStatsService(model), renderExporterConfig(model));
   const serviceAccount = renderServiceAccount(model);
   if (serviceAccount) objects.push(serviceAccount);
-  objects.push(renderRole(model), renderRoleBinding(model), ...renderNetworkPolicies(model), renderStatefulSet(model));
+  objects.push(renderRole(model), renderRoleBinding(model), ...renderNetworkPolicies(model));
+  const budget = renderPodDisruptionBudget(model);
+  if (budget) objects.push(budget);
+  objects.push(renderStatefulSet(model));
   return objects;
 }
 

@@ -93,7 +93,8 @@ describe('renderStatefulSet', () => {
     }));
     const { sts, pod, container } = render(db);
     const mysqld = container('perconaxtradb')!;
-    expect(mysqld.resources).toEqual({ requests: { cpu: '500m' } });
+    // KubeDB's defaults merge into what the user set (resources.test.ts has the rules).
+    expect(mysqld.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' }, limits: { memory: '1Gi', 'ephemeral-storage': '8Gi' } });
     expect(mysqld.args!.slice(-2)).toEqual(['--require-secure-transport=ON', '--max-connections=500']);
     expect(mysqld.env!.filter((e) => e.name === 'CLUSTER_NAME')).toEqual([{ name: 'CLUSTER_NAME', value: 'override' }]);
     expect(mysqld.env).toContainEqual({ name: 'EXTRA', value: '1' });
@@ -105,9 +106,9 @@ describe('renderStatefulSet', () => {
   it('maps a v1alpha2 podTemplate\'s container fields onto the database container', () => {
     const db = perconaXtraDB('sample-pxc', v1alpha2, withSpec({ podTemplate: { spec: { resources: { limits: { memory: '2Gi' } }, args: ['--x=1'], affinity: { podAntiAffinity: {} } } }, coordinator: { resources: { requests: { cpu: '50m' } } } }));
     const { pod, container } = render(db);
-    expect(container('perconaxtradb')!.resources).toEqual({ limits: { memory: '2Gi' } });
+    expect(container('perconaxtradb')!.resources).toEqual({ requests: { cpu: '500m', memory: '2Gi', 'ephemeral-storage': '1Gi' }, limits: { memory: '2Gi', 'ephemeral-storage': '8Gi' } });
     expect(container('perconaxtradb')!.args).toContain('--x=1');
-    expect(container('px-coordinator')!.resources).toEqual({ requests: { cpu: '50m' } });
+    expect(container('px-coordinator')!.resources).toEqual({ requests: { cpu: '50m', 'ephemeral-storage': '64Mi' }, limits: { 'ephemeral-storage': '256Mi' } });
     expect(pod.affinity).toEqual({ podAntiAffinity: {} });
     expect(pod).not.toHaveProperty('resources');
     expect(pod).not.toHaveProperty('args');

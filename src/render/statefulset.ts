@@ -25,6 +25,7 @@ import { DatabaseModel } from './resolve';
 import { exporterConfigName, governingServiceName } from '../model/names';
 import { SCHEDULING_GATE, WORKLOAD_SYNC_WAVE } from '../model/project';
 import { serviceAccountNameOf } from './rbac';
+import { withDefaultResources } from './resources';
 
 type Container = Record<string, unknown> & { name: string };
 type EnvVar = Record<string, unknown> & { name: string };
@@ -281,8 +282,8 @@ function podSpec(model: DatabaseModel): Record<string, unknown> {
     if (v1alpha2 && field in V1ALPHA2_CONTAINER_FIELDS) continue;
     spec[field] = value;
   }
-  spec.initContainers = mergeContainers([initContainer(model)], template.initContainers);
-  spec.containers = containers;
+  spec.initContainers = mergeContainers([initContainer(model)], template.initContainers).map((c) => withDefaultResources(model, c));
+  spec.containers = containers.map((c) => withDefaultResources(model, c));
   spec.volumes = [...volumes(model), ...((Array.isArray(template.volumes) ? template.volumes : []) as Record<string, unknown>[])];
   return spec;
 }

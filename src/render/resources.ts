@@ -1,0 +1,91 @@
+/**
+ * Container resources. CPU and memory: KubeDB's defaults, merged with the user's as KubeDB merges
+ * them (kubedb-startup.md §2, §3, §10, §12: AM DefaultResources, DefaultInitContainerResource,
+ * CoordinatorDefaultResources, SetDefaultResourceLimits) — never a CPU limit. Ephemeral storage:
+ * pxc-tls's choice (KubeDB sets none), so the scheduler counts the pods' scratch space and a
+ * runaway writer is evicted before it fills the node's disk:
+ *   - the database container writes mysqld's tmpdir (/tmp: on-disk sorts and temporary tables)
+ *     and its config into the image's writable layer: request 1Gi, limit 8Gi;
+ *   - the other containers write only logs (the kubelet keeps 5 × 10 MiB per container): 64Mi, 256Mi.
+ * The kubelet holds a pod to the sum of its containers' limits, emptyDir volumes included: with
+ * `storageType: Ephemeral` the data lives in an emptyDir, so the database container's limit grows
+ * by `spec.storage` size, and without a size no ephemeral-storage limit is set at all.
+ * A value the user set for a resource is never replaced.
+ */
+import { CONTAINER } from '../model/kubedb';
+import { DatabaseModel } from './resolve';
+
+type ResourceList = Record<string, string | number>;
+interface Resources {
+  requests?: ResourceList;
+  limits?: ResourceList;
+  [field: string]: unknown;
+}
+
+/** KubeDB's defaults, and whether they merge into what the user set (the database container) or apply only when the user set nothing. */
+const KUBEDB_DEFAULTS: Record<string, { requests: ResourceList; limits: ResourceList; merge: boolean }> = {
+  // AM kubedb.DefaultResources; merged since AM b790503c8 (SetDefaultResourceLimits).
+  [CONTAINER.db]: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' }, merge: true },
+  // AM kubedb.DefaultInitContainerResource.
+  [CONTAINER.init]: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' }, merge: false },
+  // AM kubedb.CoordinatorDefaultResources.
+  [CONTAINER.coordinator]: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '256Mi' }, merge: false },
+  // Inferred (no public default): mysqld_exporter keeps ~20–30 MiB resident.
+  [CONTAINER.exporter]: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' }, merge: false },
+};
+
+export const EPHEMERAL_STORAGE = {
+  database: { request: '1Gi', limit: '8Gi' },
+  sidecar: { request: '64Mi', limit: '256Mi' },
+} as const;
+
+const UNITS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** A Kubernetes quantity (`500m`, `1Gi`, `2`, `1e3`) as a number; undefined when it is none. */
+export function parseQuantity(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const match = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/.exec(value);
+  if (!match) return undefined;
+  return Number(match[1]) * (match[2] ? Number(`1${match[2]}`) : UNITS[match[3] ?? '']!);
+}
+
+const isSet = (list: ResourceList | undefined, name: string) => list?.[name] !== undefined && list[name] !== null && list[name] !== '';
+
+/** AM SetDefaultResourceLimits for one resource: request from the user's request, else their limit, else the default; a limit never below its request. */
+function mergeOne(user: Resources, out: { requests: ResourceList; limits: ResourceList }, name: string, defaults: { requests: ResourceList; limits: ResourceList }): void {
+  const request = isSet(user.requests, name) ? user.requests![name]! : isSet(user.limits, name) ? user.limits![name]! : defaults.requests[name];
+  if (request !== undefined) out.requests[name] = request;
+  if (isSet(user.limits, name)) {
+    const limit = user.limits![name]!;
+    out.limits[name] = request !== undefined && (parseQuantity(limit) ?? 0) < (parseQuantity(request) ?? 0) ? request : limit;
+  } else if (defaults.limits[name] !== undefined) {
+    out.limits[name] = isSet(user.requests, name) ? user.requests![name]! : defaults.limits[name]!;
+  }
+}
+
+function ephemeralStorage(model: DatabaseModel, containerName: string): { request: string; limit?: string } {
+  const own = containerName === CONTAINER.db ? EPHEMERAL_STORAGE.database : EPHEMERAL_STORAGE.sidecar;
+  if (model.durable) return own;
+  const dataSize = parseQuantity((model.source.spec?.storage as { resources?: { requests?: { storage?: unknown } } } | undefined)?.resources?.requests?.storage);
+  if (dataSize === undefined) return { request: own.request };
+  return containerName === CONTAINER.db ? { request: own.request, limit: String(parseQuantity(own.limit)! + dataSize) } : own;
+}
+
+/** The container with its resources defaulted; containers pxc-tls does not render are returned as they are. */
+export function withDefaultResources<T extends Record<string, unknown> & { name: string }>(model: DatabaseModel, container: T): T {
+  const defaults = KUBEDB_DEFAULTS[container.name];
+  if (!defaults) return container;
+  const user = (container.resources ?? {}) as Resources;
+  const userSetAny = Object.keys(user.requests ?? {}).length > 0 || Object.keys(user.limits ?? {}).length > 0;
+  const out = { requests: { ...user.requests }, limits: { ...user.limits } };
+  if (defaults.merge) for (const name of ['cpu', 'memory']) mergeOne(user, out, name, defaults);
+  else if (!userSetAny) Object.assign(out, { requests: { ...defaults.requests }, limits: { ...defaults.limits } });
+  const storage = ephemeralStorage(model, container.name);
+  if (!isSet(user.requests, 'ephemeral-storage')) out.requests['ephemeral-storage'] = storage.request;
+  if (!isSet(user.limits, 'ephemeral-storage') && storage.limit) out.limits['ephemeral-storage'] = storage.limit;
+  const resources: Resources = { ...user, requests: out.requests };
+  if (Object.keys(out.limits).length > 0) resources.limits = out.limits;
+  else delete resources.limits;
+  return { ...container, resources };
+}
