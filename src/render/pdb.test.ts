@@ -12,7 +12,7 @@ describe('the PodDisruptionBudget (KubeDB SyncPetSetPodDisruptionBudget)', () =>
   it('is named like the StatefulSet and selects exactly its pods', () => {
     const objects = renderDatabase(model({ podTemplate: { controller: { labels: { tier: 'db' } } } }));
     const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget')!;
-    const sts = objects.find((o) => o.kind === 'StatefulSet')! as { metadata: { name?: string; labels?: Record<string, string> }; spec: { selector: unknown } };
+    const sts = objects.find((o) => o.kind === 'StatefulSet')! as unknown as { metadata: { name?: string; labels?: Record<string, string> }; spec: { selector: unknown } };
     expect(pdb).toMatchObject({ apiVersion: 'policy/v1', metadata: { name: 'orders', namespace: 'demo', labels: sts.metadata.labels }, spec: { maxUnavailable: 1, selector: sts.spec.selector } });
     expect(pdb.spec).not.toHaveProperty('minAvailable');
   });

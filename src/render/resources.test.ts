@@ -1,7 +1,7 @@
 import { DEFAULT_RENDER_OPTIONS } from '../model/options';
 import { perconaXtraDB, withSpec } from '../test-support/fixtures';
 import { resolveDatabase } from './resolve';
-import { parseQuantity, withDefaultResources } from './resources';
+import { parseQuantity, resourceWarnings, withDefaultResources } from './resources';
 
 const durable = resolveDatabase(perconaXtraDB(), { ...DEFAULT_RENDER_OPTIONS, images: {} });
 const resourcesOf = (name: string, resources?: unknown, model = durable) => withDefaultResources(model, { name, ...(resources ? { resources } : {}) }).resources;
@@ -54,11 +54,10 @@ describe('container resources: KubeDB\'s CPU and memory defaults, pxc-tls\'s eph
     expect(resourcesOf('exporter', undefined, model)).toMatchObject({ limits: { 'ephemeral-storage': '256Mi' } });
   });
 
-  it('Ephemeral storage without a size: requests only, no ephemeral-storage limit on any container', () => {
+  it('Ephemeral storage without a size: the scratch limits, and a warning at spec.storageType', () => {
     const model = resolveDatabase(perconaXtraDB('e', withSpec({ storageType: 'Ephemeral', storage: undefined })), { ...DEFAULT_RENDER_OPTIONS, images: {} });
-    for (const name of ['perconaxtradb', 'px-init', 'px-coordinator', 'exporter']) {
-      const resources = resourcesOf(name, undefined, model) as { requests: Record<string, string>; limits?: Record<string, string> };
-      expect({ name, limit: resources.limits?.['ephemeral-storage'], request: resources.requests['ephemeral-storage'] !== undefined }).toEqual({ name, limit: undefined, request: true });
-    }
+    expect(resourcesOf('perconaxtradb', undefined, model)).toMatchObject({ limits: { 'ephemeral-storage': '8Gi' } });
+    expect(resourceWarnings(model)).toEqual([{ severity: 'warning', path: 'spec.storageType', message: expect.stringMatching(/^is Ephemeral: the data lives in an emptyDir, which counts against the pod's ephemeral-storage limit \(8Gi/) }]);
+    expect(resourceWarnings(durable)).toEqual([]);
   });
 });

@@ -9,10 +9,11 @@
  *   - the other containers write only logs (the kubelet keeps 5 × 10 MiB per container): 64Mi, 256Mi.
  * The kubelet holds a pod to the sum of its containers' limits, emptyDir volumes included: with
  * `storageType: Ephemeral` the data lives in an emptyDir, so the database container's limit grows
- * by `spec.storage` size, and without a size no ephemeral-storage limit is set at all.
+ * by the `spec.storage` size (a render warning when there is none).
  * A value the user set for a resource is never replaced.
  */
 import { CONTAINER } from '../model/kubedb';
+import { Problem, warning } from './problems';
 import { DatabaseModel } from './resolve';
 
 type ResourceList = Record<string, string | number>;
@@ -64,12 +65,22 @@ function mergeOne(user: Resources, out: { requests: ResourceList; limits: Resour
   }
 }
 
-function ephemeralStorage(model: DatabaseModel, containerName: string): { request: string; limit?: string } {
-  const own = containerName === CONTAINER.db ? EPHEMERAL_STORAGE.database : EPHEMERAL_STORAGE.sidecar;
-  if (model.durable) return own;
-  const dataSize = parseQuantity((model.source.spec?.storage as { resources?: { requests?: { storage?: unknown } } } | undefined)?.resources?.requests?.storage);
-  if (dataSize === undefined) return { request: own.request };
-  return containerName === CONTAINER.db ? { request: own.request, limit: String(parseQuantity(own.limit)! + dataSize) } : own;
+/** The declared size of the data volume (`spec.storage.resources.requests.storage`), in bytes. */
+function dataSize(model: DatabaseModel): number | undefined {
+  return parseQuantity((model.source.spec?.storage as { resources?: { requests?: { storage?: unknown } } } | undefined)?.resources?.requests?.storage);
+}
+
+function ephemeralStorage(model: DatabaseModel, containerName: string): { request: string; limit: string } {
+  if (containerName !== CONTAINER.db) return EPHEMERAL_STORAGE.sidecar;
+  const own = EPHEMERAL_STORAGE.database;
+  const size = model.durable ? undefined : dataSize(model);
+  return size === undefined ? own : { request: own.request, limit: String(parseQuantity(own.limit)! + size) };
+}
+
+/** An Ephemeral database without a data size: its data counts against a limit sized for scratch space only. */
+export function resourceWarnings(model: DatabaseModel): Problem[] {
+  if (model.durable || dataSize(model) !== undefined) return [];
+  return [warning('spec.storageType', `is Ephemeral: the data lives in an emptyDir, which counts against the pod's ephemeral-storage limit (${EPHEMERAL_STORAGE.database.limit} for the database container); set spec.storage.resources.requests.storage to the data's size (it is added to the limit), or the database container's ephemeral-storage limit through spec.podTemplate`)];
 }
 
 /** The container with its resources defaulted; containers pxc-tls does not render are returned as they are. */
@@ -83,7 +94,7 @@ export function withDefaultResources<T extends Record<string, unknown> & { name:
   else if (!userSetAny) Object.assign(out, { requests: { ...defaults.requests }, limits: { ...defaults.limits } });
   const storage = ephemeralStorage(model, container.name);
   if (!isSet(user.requests, 'ephemeral-storage')) out.requests['ephemeral-storage'] = storage.request;
-  if (!isSet(user.limits, 'ephemeral-storage') && storage.limit) out.limits['ephemeral-storage'] = storage.limit;
+  if (!isSet(user.limits, 'ephemeral-storage')) out.limits['ephemeral-storage'] = storage.limit;
   const resources: Resources = { ...user, requests: out.requests };
   if (Object.keys(out.limits).length > 0) resources.limits = out.limits;
   else delete resources.limits;

@@ -39,6 +39,16 @@ export function ensureKustomize(): Kustomize {
   return { path, version };
 }
 
+/** kube-score built from the Go module proxy (the script prints `kube-score <version> <path> (…)`). */
+export function ensureKubeScore(): { path: string; version: string } {
+  const line = execFileSync('bash', [join(REPO, 'scripts/tools/go-tools.sh'), 'kube-score'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30 * 60_000 })
+    .split('\n')
+    .find((l) => l.startsWith('kube-score '));
+  const [, version, path] = line?.split(' ') ?? [];
+  if (!version || !path) throw new Error(`go-tools.sh kube-score printed no path: ${line}`);
+  return { path, version };
+}
+
 /** A folder holding only `pxc-tls` → the given file: used as the whole PATH, so no node is reachable. */
 export function pathWith(target: string, name = 'pxc-tls'): string {
   const bin = mkdtempSync(join(tmpdir(), 'pxc-tls-path-'));
