@@ -1,4 +1,4 @@
-import { certificateName, defaultServerDNSNames, governingServiceName, nameWithSuffix, statsServiceName } from './names';
+import { certificateName, defaultServerDNSNames, governingServiceName, isDatabaseDNSName, isMemberDNSName, nameWithSuffix, statsServiceName } from './names';
 
 describe('nameWithSuffix (KM meta/lib.go NameWithSuffix)', () => {
   it('joins name and suffix when they fit', () => {
@@ -51,5 +51,27 @@ describe('derived names', () => {
     const name = 'd'.repeat(60);
     const names = defaultServerDNSNames(name, 'ns', 'example.org');
     expect(names).toContain(`*.${'d'.repeat(58)}-pods.ns.svc.example.org`);
+  });
+});
+
+describe('the names of a database (what a member\'s certificate may carry)', () => {
+  const is = (name: string) => isDatabaseDNSName(name, 'orders', 'shop', 'cluster.local');
+  const member = (name: string) => isMemberDNSName(name, 'orders', 'shop', 'cluster.local');
+  it.each([
+    'orders', 'orders.shop', 'orders.shop.svc', 'orders.shop.svc.cluster.local', '*.orders.shop.svc',
+    'orders-pods', 'orders-pods.shop.svc', '*.orders-pods.shop.svc', '*.orders-pods.shop.svc.cluster.local',
+    'orders-0.orders-pods.shop.svc', 'orders-12.orders-pods.shop.svc.cluster.local', 'orders-1.orders-pods.shop', 'localhost', 'LOCALHOST', 'Orders-0.Orders-Pods.Shop.Svc',
+  ])('%s is the database\'s', (name) => expect(is(name)).toBe(true));
+  it.each([
+    'ledger.shop.svc', '*.ledger-pods.shop.svc', 'orders.other.svc', '*.shop.svc', '*.svc', 'mysql.example.com', 'orders-x.orders-pods.shop.svc',
+    'orders-01.orders-pods.shop.svc', 'web.orders-pods.shop.svc', 'orders-0.orders.shop.svc.example', 'orders.shop.svc.example.com', '*.orders-pods', '*', 'orders-0',
+  ])('%s is not', (name) => expect(is(name)).toBe(false));
+  it('only pod names and the pods wildcard name a member; Services and localhost do not', () => {
+    expect(['orders-0.orders-pods.shop.svc', '*.orders-pods.shop.svc', '*.orders-pods.shop.svc.cluster.local', 'orders-2.orders-pods.shop'].map(member)).toEqual([true, true, true, true]);
+    expect(['orders.shop.svc', '*.orders.shop.svc', 'localhost', 'orders-pods.shop.svc', '*.ledger-pods.shop.svc'].map(member)).toEqual([false, false, false, false, false]);
+  });
+  it('follows KubeDB\'s truncation of the governing Service name for long database names', () => {
+    const db = 'x'.repeat(60);
+    expect(isMemberDNSName(`*.${governingServiceName(db)}.ns.svc`, db, 'ns', 'cluster.local')).toBe(true);
   });
 });

@@ -76,3 +76,50 @@ export function defaultServerDNSNames(db: string, namespace: string, clusterDoma
   ];
 }
 export const DEFAULT_SERVER_IP_ADDRESSES = ['127.0.0.1'];
+
+/** The loopback names and addresses a pod's own processes reach mysqld by: every member's certificate may carry them. */
+export const LOCALHOST = 'localhost';
+export const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'];
+
+/** A Service in every form cluster DNS answers for it: `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc`, `<svc>.<ns>.svc.<domain>`. */
+function serviceDomains(service: string, namespace: string, clusterDomain: string): string[] {
+  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
+}
+
+/** `<db>-<ordinal>`: a pod of the database's StatefulSet. */
+function isPodLabel(label: string, db: string): boolean {
+  return label.startsWith(`${db}-`) && /^(0|[1-9]\d*)$/.test(label.slice(db.length + 1));
+}
+
+function split(name: string): [label: string, parent: string] {
+  const host = name.toLowerCase();
+  const dot = host.indexOf('.');
+  return dot < 0 ? [host, ''] : [host.slice(0, dot), host.slice(dot + 1)];
+}
+
+/**
+ * Whether a DNS name names one of the database's pods: `<db>-<ordinal>` under its governing
+ * Service, or the governing Service's wildcard (`*.<db>-pods.<ns>.svc`, with or without the
+ * cluster domain).
+ */
+export function isMemberDNSName(name: string, db: string, namespace: string, clusterDomain: string): boolean {
+  const [label, parent] = split(name);
+  if (!serviceDomains(governingServiceName(db), namespace, clusterDomain).includes(parent)) return false;
+  return isPodLabel(label, db) || (label === '*' && parent.includes('.'));
+}
+
+/**
+ * Whether a DNS name names the database itself: one of its pods (isMemberDNSName), its Services
+ * (primary and governing, in every DNS form), a wildcard under the primary Service
+ * (`*.<db>.<ns>.svc`), or localhost. The names of KubeDB's default server certificate are all of
+ * this kind; a name of another database, of the namespace or of the outside world is not.
+ */
+export function isDatabaseDNSName(name: string, db: string, namespace: string, clusterDomain: string): boolean {
+  const host = name.toLowerCase();
+  if (host === LOCALHOST || isMemberDNSName(host, db, namespace, clusterDomain)) return true;
+  const primary = serviceDomains(primaryServiceName(db), namespace, clusterDomain);
+  const governing = serviceDomains(governingServiceName(db), namespace, clusterDomain);
+  if (primary.includes(host) || governing.includes(host)) return true;
+  const [label, parent] = split(host);
+  return label === '*' && parent.includes('.') && primary.includes(parent);
+}
