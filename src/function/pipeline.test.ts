@@ -38,8 +38,10 @@ describe('renderResourceList', () => {
       'PodDisruptionBudget/sample-pxc',
       'StatefulSet/sample-pxc',
     ]);
+    const ref = { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' };
     expect(out.results).toEqual([
-      { severity: 'info', message: 'rendered 3 Secrets, 3 Certificates, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 2 NetworkPolicies, 1 PodDisruptionBudget, 1 StatefulSet', resourceRef: { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' } },
+      { severity: 'warning', message: expect.stringMatching(/^the server \(Galera\) certificate comes from the same issuer \(Issuer px-issuer\) as the client and metrics-exporter certificates: Galera admits any certificate its CA signed/), resourceRef: ref, field: { path: 'spec.tls.issuerRef' } },
+      { severity: 'info', message: 'rendered 3 Secrets, 3 Certificates, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 2 NetworkPolicies, 1 PodDisruptionBudget, 1 StatefulSet', resourceRef: ref },
     ]);
   });
 

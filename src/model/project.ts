@@ -44,3 +44,9 @@ export const NETWORK_POLICY_SUFFIX = {
 
 /** Set by the API server on every Namespace (Kubernetes ≥ 1.22): selects a namespace by its name. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * With a dedicated server issuer, the exporter verifies mysqld with the server Secret's ca.crt,
+ * mounted alone (no key) into the exporter at KubeDB's server certificate path (render/trust.ts).
+ */
+export const SERVER_CA_VOLUME = 'tls-server-ca';

@@ -11,6 +11,7 @@ import { renderGoverningService, renderPrimaryService, renderStatsService } from
 import { renderNetworkPolicies } from './network-policy';
 import { renderPodDisruptionBudget } from './pdb';
 import { resourceWarnings } from './resources';
+import { trustWarnings } from './trust';
 import { renderStatefulSet, UNRENDERED_POD_FIELDS } from './statefulset';
 
 export function renderDatabase(model: DatabaseModel): KubeObject[] {
@@ -43,7 +44,7 @@ export function renderWarnings(model: DatabaseModel): Problem[] {
   if (!model.certificates.server.commonName) {
     problems.push(warning('metadata.name', `the server certificate has no common name: ${model.name}.${model.namespace}.svc exceeds ${MAX_COMMON_NAME_LENGTH} bytes; its DNS names carry the same names`));
   }
-  problems.push(...resourceWarnings(model));
+  problems.push(...trustWarnings(model), ...resourceWarnings(model));
   const template = model.source.spec?.podTemplate?.spec ?? {};
   for (const field of UNRENDERED_POD_FIELDS) {
     if (template[field] !== undefined) problems.push(warning(`spec.podTemplate.spec.${field}`, 'refers to a KubeDB PlacementPolicy, which pxc-tls cannot resolve; set affinity, tolerations or nodeSelector instead'));

@@ -23,7 +23,8 @@ import {
 import { renderedMeta } from './meta';
 import { DatabaseModel } from './resolve';
 import { exporterConfigName, governingServiceName } from '../model/names';
-import { SCHEDULING_GATE, WORKLOAD_SYNC_WAVE } from '../model/project';
+import { SCHEDULING_GATE, SERVER_CA_VOLUME, WORKLOAD_SYNC_WAVE } from '../model/project';
+import { exporterNeedsServerCA, mysqldClientTrust } from './trust';
 import { serviceAccountNameOf } from './rbac';
 import { withDefaultResources } from './resources';
 
@@ -44,13 +45,14 @@ export function certMountPath(alias: CertAlias): string {
  * confirmed by `SHOW VARIABLES LIKE '%ssl%'` in the PXC TLS guide), all on the server certificate.
  * Galera's replication socket uses the same files (cluster mode).
  */
-export function mysqldTLSArgs(requireSSL: boolean): string[] {
+export function mysqldTLSArgs(requireSSL: boolean, clientTrust: CertAlias = 'server'): string[] {
   const ca = certFilePath('server', 'ca.crt');
   const cert = certFilePath('server', 'tls.crt');
   const key = certFilePath('server', 'tls.key');
+  // ssl-ca verifies client certificates: the client issuer's CA when the server has its own issuer (trust.ts).
   const args = [
-    `--ssl-capath=${certMountPath('server')}`,
-    `--ssl-ca=${ca}`,
+    `--ssl-capath=${certMountPath(clientTrust)}`,
+    `--ssl-ca=${certFilePath(clientTrust, 'ca.crt')}`,
     `--ssl-cert=${cert}`,
     `--ssl-key=${key}`,
     `--wsrep-provider-options=socket.ssl_key=${key};socket.ssl_cert=${cert};socket.ssl_ca=${ca}`,
@@ -122,7 +124,7 @@ function databaseContainer(model: DatabaseModel): Container {
   return {
     name: CONTAINER.db,
     image: model.images.db,
-    args: mysqldTLSArgs(model.requireSSL),
+    args: mysqldTLSArgs(model.requireSSL, mysqldClientTrust(model)),
     env: databaseEnv(model),
     ports: [{ name: DB_PORT_NAME, containerPort: DB_PORT, protocol: 'TCP' }, ...GALERA_PORTS.map((p) => ({ ...p, protocol: 'TCP' }))],
     volumeMounts: mounts,
@@ -171,7 +173,11 @@ function exporterContainer(model: DatabaseModel): Container {
       'name',
     ),
     ports: [{ name: EXPORTER_PORT_NAME, containerPort: model.exporterPort, protocol: 'TCP' }],
-    volumeMounts: [tlsMount('metrics-exporter'), { name: VOLUME.exporterConfig, mountPath: MOUNT.exporterConfig, readOnly: true }],
+    volumeMounts: [
+      tlsMount('metrics-exporter'),
+      { name: VOLUME.exporterConfig, mountPath: MOUNT.exporterConfig, readOnly: true },
+      ...(exporterNeedsServerCA(model) ? [{ name: SERVER_CA_VOLUME, mountPath: certMountPath('server'), readOnly: true }] : []),
+    ],
     securityContext: isPlainObject(exporter?.securityContext) ? { ...containerSecurityContext(model), ...exporter.securityContext } : containerSecurityContext(model),
   };
   if (exporter?.resources) container.resources = exporter.resources;
@@ -195,6 +201,7 @@ function volumes(model: DatabaseModel): Record<string, unknown>[] {
   list.push(tlsVolume(model, 'server'), tlsVolume(model, 'client'));
   if (model.monitored) {
     list.push(tlsVolume(model, 'metrics-exporter'), { name: VOLUME.exporterConfig, configMap: { name: exporterConfigName(model.name) } });
+    if (exporterNeedsServerCA(model)) list.push({ name: SERVER_CA_VOLUME, secret: { secretName: model.certificates.server.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } });
   }
   if (spec.configSecret?.name) list.push({ name: VOLUME.customConfig, secret: { secretName: spec.configSecret.name } });
   if (spec.init?.script) {

@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { defaultServerDNSNames } from '../model/names';
 import { CertFactory, Pem } from './testing/certs';
 import {
+  canonicalIP,
   FOREIGN_NAME,
   foreignNames,
   hostNamesOf,
@@ -61,6 +62,8 @@ describe('memberCertificateViolation: is this a member\'s server certificate?', 
 });
 
 describe('the names on a certificate', () => {
+  it.each([['::1', '0:0:0:0:0:0:0:1'], ['0:0:0:0:0:0:0:1', '0:0:0:0:0:0:0:1'], ['FE80::0001', 'fe80:0:0:0:0:0:0:1'], ['127.0.0.1', '127.0.0.1']])('canonicalIP(%s) = %s', (ip, canonical) => expect(canonicalIP(ip)).toBe(canonical));
+
   it('reads DNS names and IP addresses from the SANs, and judges only those', () => {
     const leaf = x509(certs.leaf(ca, { dnsNames: ['orders.shop.svc', 'mysql.example.com'], ipAddresses: ['127.0.0.1', '::1', '192.0.2.7'] }));
     expect(hostNamesOf(leaf)).toEqual({ dnsNames: ['orders.shop.svc', 'mysql.example.com'], ipAddresses: ['127.0.0.1', expect.stringMatching(/^(::1|0:0:0:0:0:0:0:1)$/), '192.0.2.7'] });

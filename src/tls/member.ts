@@ -7,7 +7,6 @@
  * servers and clients of each other). Pure: certificates in, a violation or null out.
  */
 import type { X509Certificate } from 'node:crypto';
-import { BlockList, isIP } from 'node:net';
 import { governingServiceName, isDatabaseDNSName, isMemberDNSName, LOOPBACK_ADDRESSES } from '../model/names';
 import { chainsTo, x509Date } from './pem';
 
@@ -66,10 +65,19 @@ export function hostNamesOf(certificate: X509Certificate): { dnsNames: string[];
   return { dnsNames, ipAddresses };
 }
 
-/** The loopback addresses, matched in any spelling (node prints `::1` as `0:0:0:0:0:0:0:1`). */
-const LOOPBACK = new BlockList();
-for (const address of LOOPBACK_ADDRESSES) LOOPBACK.addAddress(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-const isLoopback = (ip: string) => isIP(ip) !== 0 && LOOPBACK.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+/** An IPv6 address as eight hex groups without leading zeros (node prints `::1` as `0:0:0:0:0:0:0:1`); IPv4 as it is. */
+export function canonicalIP(address: string): string {
+  if (!address.includes(':')) return address;
+  const [head, tail] = address.toLowerCase().split('::') as [string, string | undefined];
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const left = groups(head);
+  const right = groups(tail);
+  const all = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return all.map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16).toString(16) : g)).join(':');
+}
+
+const LOOPBACK = new Set(LOOPBACK_ADDRESSES.map(canonicalIP));
+const isLoopback = (ip: string) => LOOPBACK.has(canonicalIP(ip));
 
 /** Names on the certificate that are not the database's; emails and URIs name no host and are not judged. */
 export function foreignNames(certificate: X509Certificate, db: DatabaseIdentity): string[] {
