@@ -33,7 +33,7 @@ function wiring(m: ReturnType<typeof model>) {
 describe('one issuer for all three certificates (KubeDB\'s usual layout)', () => {
   const m = model([]);
   it('warns at spec.tls.issuerRef that the server certificate shares it with the client and exporter certificates', () => {
-    expect(trustWarnings(m)).toEqual([{ severity: 'warning', path: 'spec.tls.issuerRef', message: expect.stringMatching(/^the server \(Galera\) certificate comes from the same issuer \(Issuer px-issuer\) as the client and metrics-exporter certificates: Galera admits any certificate its CA signed, so whoever holds one of those can join the cluster/) }]);
+    expect(trustWarnings(m)).toEqual([{ severity: 'warning', path: 'spec.tls.issuerRef', message: expect.stringMatching(/^the server \(Galera\) certificate comes from the same issuer \(Issuer px-issuer\) as the client and metrics-exporter certificates: Galera admits any certificate its CA signed, so holders of those, or of any other certificate that issuer signs, are let into the cluster/) }]);
   });
   it('keeps KubeDB\'s wiring: mysqld, Galera and the exporter all trust the server Secret\'s CA file as rendered before', () => {
     expect(wiring(m)).toEqual({

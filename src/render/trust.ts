@@ -56,7 +56,7 @@ export function trustWarnings(model: DatabaseModel): Problem[] {
   const server = model.certificates.server.issuerRef;
   const sharing = (['client', 'metrics-exporter'] as const).filter((alias) => sameIssuer(model.certificates[alias].issuerRef, server));
   if (sharing.length > 0) {
-    problems.push(warning(issuerPath(model, 'server'), `the server (Galera) certificate comes from the same issuer (${describe(server)}) as the ${sharing.join(' and ')} certificate${sharing.length > 1 ? 's' : ''}: Galera admits any certificate its CA signed, so whoever holds one of those can join the cluster and receive a full copy of the data; give the server certificate an issuer of its own (spec.tls.certificates[alias=server].issuerRef; docs/security.md)`));
+    problems.push(warning(issuerPath(model, 'server'), `the server (Galera) certificate comes from the same issuer (${describe(server)}) as the ${sharing.join(' and ')} certificate${sharing.length > 1 ? 's' : ''}: Galera admits any certificate its CA signed, so holders of those, or of any other certificate that issuer signs, are let into the cluster (docs/security.md); give the server certificate an issuer of its own (spec.tls.certificates[alias=server].issuerRef)`));
   }
   if (model.monitored) {
     const trusted = model.certificates[mysqldClientTrust(model)].issuerRef;
