@@ -48,7 +48,7 @@ it('reads as plain text in the catalog layout: short line, usage, config, exampl
 it('names every option of fn-config/schema.json', () => {
   const schema = JSON.parse(readFileSync(join(REPO, 'fn-config/schema.json'), 'utf8'));
   const options = Object.keys(schema.$defs.ConfigMapData.properties);
-  expect(options.length).toBe(8);
+  expect(options.length).toBe(11);
   const text = help().stdout;
   for (const option of options) expect({ option, inHelp: new RegExp(`^ +${option.replace('.', '\\.')} `, 'm').test(text) }).toEqual({ option, inHelp: true });
   expect(text).toContain('fn.pxc-tls.dev/v1alpha1');

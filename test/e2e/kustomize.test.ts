@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE, REPO } from './kpt-golden';
-import { ensureKustomize, ensureSea, K8sObject, kindsOf, Kustomize, objectsOf, pathWith, run } from './tools';
+import { ensureKustomize, ensureSea, K8sObject, kindsOf, Kustomize, objectsOf, pathWith, run, sharedIssuerWarning } from './tools';
 
 const UPDATE = process.env.PXC_TLS_UPDATE_GOLDEN === '1';
 const EXAMPLES = join(REPO, 'examples/kustomize');
@@ -42,8 +42,7 @@ function copyCase(name: string): string {
 }
 
 /** The sample database takes all three certificates from one issuer: the function warns (issue 15). */
-const SHARED_ISSUER_WARNING =
-  'pxc-tls: [warning] kubedb.com/v1/PerconaXtraDB/demo/sample-pxc spec.tls.issuerRef: the server (Galera) certificate comes from the same issuer (Issuer px-issuer) as the client and metrics-exporter certificates: Galera admits any certificate its CA signed, so holders of those, or of any other certificate that issuer signs, are let into the cluster (docs/security.md); give the server certificate an issuer of its own (spec.tls.certificates[alias=server].issuerRef)\n';
+const SHARED_ISSUER_WARNING = sharedIssuerWarning('demo', 'sample-pxc');
 
 const byKind = (objects: readonly K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
 const wave = (o: K8sObject) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave'];

@@ -97,3 +97,11 @@ export function sourceList(dir: string): string {
 export function readText(path: string): string {
   return readFileSync(path, 'utf8');
 }
+
+/**
+ * The warning of a database whose three certificates share one issuer (issue 15, src/render/trust.ts),
+ * as the function prints it on stderr: the examples taken from KubeDB's docs all get it.
+ */
+export function sharedIssuerWarning(namespace: string, name: string, issuer = 'Issuer px-issuer'): string {
+  return `pxc-tls: [warning] kubedb.com/v1/PerconaXtraDB/${namespace}/${name} spec.tls.issuerRef: the server (Galera) certificate comes from the same issuer (${issuer}) as the client and metrics-exporter certificates: Galera admits any certificate its CA signed, so holders of those, or of any other certificate that issuer signs, are let into the cluster (docs/security.md); give the server certificate an issuer of its own (spec.tls.certificates[alias=server].issuerRef)\n`;
+}

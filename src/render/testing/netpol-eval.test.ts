@@ -1,6 +1,6 @@
 // The evaluator against the textbook cases of the Kubernetes "Network Policies" concept page, so
 // the reachability tables rest on the documented semantics, not on the code they test.
-import { allowed, Namespace, Pod, Policy, PolicyPort, selectorMatches } from './netpol-eval';
+import { allowed, Namespace, Pod, Policy, PolicyPort, selectorMatches, selectorString } from './netpol-eval';
 
 const NS: Namespace[] = [
   { name: 'a', labels: { 'kubernetes.io/metadata.name': 'a', env: 'prod' } },
@@ -64,5 +64,11 @@ describe('the NetworkPolicy evaluator', () => {
     expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, labels)).toBe(true);
     expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, labels)).toBe(false);
     expect(selectorMatches({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['back'] }] }, labels)).toBe(false);
+  });
+
+  it('writes selectors in kubectl\'s -l syntax', () => {
+    expect(selectorString({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'NotIn', values: ['y'] }, { key: 'e', operator: 'Exists' }, { key: 'd', operator: 'DoesNotExist' }] }))
+      .toBe('app=web,tier in (a,b),x notin (y),e,!d');
+    expect(selectorString({})).toBe('');
   });
 });

@@ -80,7 +80,8 @@ export function policiesFor(pod: Pod, policies: readonly Policy[]): Policy[] {
   return policies.filter((p) => p.metadata.namespace === pod.namespace && hasIngress(p) && selectorMatches(p.spec.podSelector, pod.labels));
 }
 
-function peerMatches(peer: PolicyPeer, policyNamespace: string, source: Pod, namespaces: ReadonlyMap<string, Namespace>): boolean {
+/** Whether `source` is one of the pods a peer of a policy in `policyNamespace` names. */
+export function peerMatches(peer: PolicyPeer, policyNamespace: string, source: Pod, namespaces: ReadonlyMap<string, Namespace>): boolean {
   if (peer.ipBlock !== undefined) throw new Error('ipBlock peers are not modelled');
   if (!peer.podSelector && !peer.namespaceSelector) throw new Error('a peer needs a selector');
   const sourceNamespace = namespaces.get(source.namespace);
@@ -120,4 +121,18 @@ export function allowed(connection: Connection, policies: readonly Policy[], nam
       return fromOk && portOk;
     }),
   );
+}
+
+/** A label selector in kubectl's `-l` syntax (`k=v,k in (a,b),k notin (a),k,!k`); the empty selector is ''. */
+export function selectorString(selector: LabelSelector | undefined): string {
+  const parts = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector?.matchExpressions ?? []) {
+    parts.push(
+      e.operator === 'In' ? `${e.key} in (${(e.values ?? []).join(',')})`
+      : e.operator === 'NotIn' ? `${e.key} notin (${(e.values ?? []).join(',')})`
+      : e.operator === 'Exists' ? e.key
+      : `!${e.key}`,
+    );
+  }
+  return parts.join(',');
 }
