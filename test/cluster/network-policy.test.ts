@@ -14,6 +14,7 @@ import { allowed, peerMatches, policiesFor, selectorString, type Namespace, type
 import { EXPECTED, formatTable, NAMESPACES, parseTable, PORTS, RESTRICTED_MYSQL_FROM, templateLabels, type Table } from '../../src/render/testing/netpol-world';
 import { kubectl, kubectlOk, getJson } from './kube';
 import { asList, uniqueName, type KObject } from './render';
+import { perconaXtraDB } from '../watch/fixture';
 
 jest.setTimeout(300_000);
 
@@ -30,20 +31,11 @@ const VARIANTS: Variant[] = [
   { name: 'restricted', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM } },
 ];
 
+/** The watcher tests' database (test/watch/fixture.ts), monitored or not. */
 function database(name: string, namespace: string, monitored: boolean): object {
-  return {
-    apiVersion: 'kubedb.com/v1',
-    kind: 'PerconaXtraDB',
-    metadata: { name, namespace },
-    spec: {
-      version: '8.4.3',
-      replicas: 3,
-      storage: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-      requireSSL: true,
-      tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'px-issuer' } },
-      ...(monitored ? { monitor: { agent: 'prometheus.io/operator' } } : {}),
-    },
-  };
+  const db = perconaXtraDB(name, namespace) as { spec: Record<string, unknown> };
+  if (monitored) db.spec.monitor = { agent: 'prometheus.io/operator' };
+  return db;
 }
 
 /** The built function on a ResourceList, as kpt would run it; the rendered objects (no local-config ones). */
