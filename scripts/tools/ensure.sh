@@ -4,5 +4,6 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-bash "$here/go-tools.sh" kube-apiserver etcd cert-manager kustomize kube-score
+bash "$here/go-tools.sh" kube-apiserver etcd cert-manager kustomize kube-score kube-router
 bash "$here/mariadb.sh" >/dev/null
+bash "$here/netfilter.sh" >/dev/null
