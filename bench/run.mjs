@@ -1,5 +1,5 @@
 // `npm run bench`: prints a table of figures and writes them to bench/results/latest.json.
-// Usage: node bench/run.mjs [function] [kpt] [throughput] [watcher]   (default: all)
+// Usage: node bench/run.mjs [function] [kpt] [throughput] [watcher] [served]   (default: all)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -34,13 +34,15 @@ if (want('throughput')) {
     console.log(`  ${String(row.databases).padStart(9)}   ${fmt(row.inputMiB, 2).padStart(9)}   ${fmt(row.ms, 0).padStart(7)}   ${fmt(row.rssMiB).padStart(12)}   ${row.growth ? fmt(row.growth, 2) + '×' : ''}`);
   }
 }
-if (want('watcher')) {
-  // bench/watcher.ts imports the rig and the watcher's e2e fixture (TypeScript): bundle it with
-  // esbuild. Those modules find the repository from their own __dirname, so each module's
-  // __dirname is replaced by its source directory (the bundle itself lives in .cache/).
+/**
+ * bench/<name>.ts imports the rig, the test harnesses and the watcher (TypeScript): bundle it with
+ * esbuild. Those modules find the repository from their own __dirname, so each module's
+ * __dirname is replaced by its source directory (the bundle itself lives in .cache/).
+ */
+async function loadTsBench(name) {
   const { build } = await import('esbuild');
   const root = new URL('..', import.meta.url).pathname;
-  const outfile = join(root, '.cache', 'bench-watcher.cjs');
+  const outfile = join(root, '.cache', `bench-${name}.cjs`);
   const sourceDirname = {
     name: 'source-dirname',
     setup(b) {
@@ -51,9 +53,17 @@ if (want('watcher')) {
       });
     },
   };
-  await build({ entryPoints: [join(root, 'bench', 'watcher.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', plugins: [sourceDirname] });
-  const { watcherBench } = createRequire(import.meta.url)(outfile);
+  await build({ entryPoints: [join(root, 'bench', `${name}.ts`)], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', plugins: [sourceDirname] });
+  return createRequire(import.meta.url)(outfile);
+}
+
+if (want('watcher')) {
+  const { watcherBench } = await loadTsBench('watcher');
   results.watcher = await watcherBench();
+}
+if (want('served')) {
+  const { servedBench } = await loadTsBench('served');
+  results.served = await servedBench();
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

@@ -4,6 +4,7 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isatty } from 'node:tty';
 import { runFunction } from './function/run';
 import { DEFAULT_READ_OPTIONS } from './krm/yaml-read';
 import { HELP } from './help';
@@ -76,8 +77,20 @@ function runFunctionCommand(): number {
   return run.exitCode;
 }
 
+/** For someone who typed `pxc-tls` at a terminal: it would otherwise wait for stdin in silence. */
+const TERMINAL_USAGE = `pxc-tls: a KRM function; it reads a ResourceList on stdin, and stdin is a terminal. Try:
+  kpt fn eval --exec pxc-tls DIR          render the databases of a kpt package in place
+  kpt fn source DIR | pxc-tls             the same, the ResourceList on stdout
+  npm run demo                            (in a clone) render the example package into a temporary copy
+  pxc-tls --help                          options, kustomize, Argo CD, the watcher
+`;
+
 export function main(argv: readonly string[]): number | Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined && isatty(0)) {
+    writeAll(2, TERMINAL_USAGE);
+    return 1;
+  }
   if (command === undefined || command === 'fn') return runFunctionCommand();
   if (command === '--help' || command === '-h' || command === 'help') {
     writeAll(1, HELP);

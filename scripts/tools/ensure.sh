@@ -7,3 +7,4 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$here/go-tools.sh" kube-apiserver etcd cert-manager kustomize kube-score kube-router
 bash "$here/mariadb.sh" >/dev/null
 bash "$here/netfilter.sh" >/dev/null
+bash "$here/mysqld-exporter.sh" >/dev/null

@@ -1,13 +1,14 @@
 /**
  * fn-config/schema.json and parseFnConfig must describe the same options. There is no JSON Schema
  * validator among the dependencies, so this test carries a small one for exactly the keywords the
- * schema uses (type, const, enum, pattern, minLength, maxLength, properties, additionalProperties
- * (false or a schema), propertyNames, minProperties, items, required, $ref), and checks that schema and parser agree on a table of inputs, on the option
+ * schema uses (type, const, enum, pattern, minLength, maxLength, properties, patternProperties,
+ * additionalProperties, propertyNames, minProperties, items, required, $ref), and checks that schema and parser agree on a table of inputs, on the option
  * set, and on the shipped examples.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
+import { KNOWN_VERSIONS } from '../model/catalog';
 import { CONFIG_API_VERSION, CONFIG_KIND, parseFnConfig } from './fn-config';
 
 type Schema = {
@@ -19,6 +20,7 @@ type Schema = {
   minLength?: number;
   maxLength?: number;
   properties?: Record<string, Schema>;
+  patternProperties?: Record<string, Schema>;
   additionalProperties?: boolean | Schema;
   propertyNames?: Schema;
   minProperties?: number;
@@ -31,7 +33,7 @@ type Schema = {
 
 const ROOT = join(__dirname, '../..');
 const schema = JSON.parse(readFileSync(join(ROOT, 'fn-config/schema.json'), 'utf8')) as Schema;
-const KNOWN_KEYWORDS = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'properties', 'additionalProperties', 'propertyNames', 'minProperties', 'items', 'required', 'default', 'examples']);
+const KNOWN_KEYWORDS = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'properties', 'patternProperties', 'additionalProperties', 'propertyNames', 'minProperties', 'items', 'required', 'default', 'examples']);
 
 function resolve(node: Schema): Schema {
   if (!node.$ref) return node;
@@ -63,11 +65,11 @@ function validate(value: unknown, node: Schema, path = ''): string[] {
     const object = value as Record<string, unknown>;
     const problems = (s.required ?? []).filter((key) => !(key in object)).map((key) => (path ? `${path}.${key}` : key));
     if (s.minProperties !== undefined && Object.keys(object).length < s.minProperties) problems.push(here);
-    if (s.propertyNames && Object.keys(object).some((key) => validate(key, { type: 'string', ...s.propertyNames }).length > 0)) problems.push(here);
     for (const [key, child] of Object.entries(object)) {
       const childPath = path ? `${path}.${key}` : key;
-      const property = s.properties?.[key];
-      if (property) problems.push(...validate(child, property, childPath));
+      const property = s.properties?.[key] ?? Object.entries(s.patternProperties ?? {}).find(([pattern]) => new RegExp(pattern, 'u').test(key))?.[1];
+      if (s.propertyNames && validate(key, s.propertyNames, childPath).length > 0) problems.push(childPath);
+      else if (property) problems.push(...validate(child, property, childPath));
       else if (s.additionalProperties === false) problems.push(childPath);
       else if (typeof s.additionalProperties === 'object') problems.push(...validate(child, s.additionalProperties, childPath));
     }
@@ -101,6 +103,9 @@ function sample(s: Schema): unknown {
   throw new Error('no sample for a leaf of the schema');
 }
 
+/** An option's value in a parsed config, by its dotted name. */
+const at = (config: unknown, dotted: string): unknown => dotted.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
+
 function nest(dotted: string, value: unknown): Record<string, unknown> {
   const [head, ...rest] = dotted.split('.');
   return { [head!]: rest.length ? nest(rest.join('.'), value) : value };
@@ -111,16 +116,17 @@ const specLeaves = leaves(specSchema);
 const configMapSchema = schema.$defs!.ConfigMapData!;
 
 describe('fn-config/schema.json', () => {
-  it('uses only the keywords this test understands, and every object closes with additionalProperties: false', () => {
+  it('uses only the keywords this test understands, and every object with fields is closed (additionalProperties false or a schema)', () => {
     const walk = (node: unknown, path: string): void => {
       if (typeof node !== 'object' || node === null) return;
       const s = node as Record<string, unknown>;
       for (const key of Object.keys(s)) expect({ path, key, known: KNOWN_KEYWORDS.has(key) }).toEqual({ path, key, known: true });
-      if (s.type === 'object' && s.properties) expect({ path, additionalProperties: s.additionalProperties }).toEqual({ path, additionalProperties: false });
+      if (s.type === 'object' && (s.properties || s.patternProperties || s.additionalProperties !== undefined)) expect({ path, closed: s.additionalProperties === false || typeof s.additionalProperties === 'object' }).toEqual({ path, closed: true });
       for (const [key, child] of Object.entries((s.properties ?? {}) as Record<string, unknown>)) walk(child, `${path}.${key}`);
-      for (const [key, child] of Object.entries((s.$defs ?? {}) as Record<string, unknown>)) walk(child, `${path}.$defs.${key}`);
-      if (s.items) walk(s.items, `${path}.items`);
+      for (const [key, child] of Object.entries((s.patternProperties ?? {}) as Record<string, unknown>)) walk(child, `${path}.patternProperties.${key}`);
       if (typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${path}.additionalProperties`);
+      if (s.items) walk(s.items, `${path}.items`);
+      for (const [key, child] of Object.entries((s.$defs ?? {}) as Record<string, unknown>)) walk(child, `${path}.$defs.${key}`);
     };
     walk(schema, '');
     expect(schema.properties!.apiVersion!.const).toBe(CONFIG_API_VERSION);
@@ -128,59 +134,88 @@ describe('fn-config/schema.json', () => {
   });
 
   it('has the same option set as parseFnConfig: every schema option parses and sets the config', () => {
-    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.coordinator', 'images.db', 'images.exporter', 'images.init', 'mode', 'networkPolicies.enabled', 'networkPolicies.monitoringNamespace', 'networkPolicies.mysqlFrom', 'schedulingGate']);
+    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.mirror', 'images.versions', 'mode', 'networkPolicies.enabled', 'networkPolicies.monitoringNamespace', 'networkPolicies.mysqlFrom', 'schedulingGate']);
     for (const [name, leaf] of specLeaves) {
       const value = sample(leaf);
       const config = typed(nest(name, value));
       expect({ name, schema: validate(config, schema), parser: parse(config) }).toEqual({ name, schema: [], parser: [] });
-      const parsed = parseFnConfig(config).config as unknown as Record<string, unknown>;
-      const got = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], parsed);
-      expect({ name, got }).toEqual({ name, got: value });
+      expect({ name, got: at(parseFnConfig(config).config, name) }).toEqual({ name, got: value });
     }
   });
 
   it('gives the defaults the parser uses', () => {
     const defaults = parseFnConfig(undefined).config as unknown as Record<string, unknown>;
     for (const [name, leaf] of specLeaves) {
-      const value = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], defaults);
-      if (leaf.default !== undefined) expect({ name, default: value }).toEqual({ name, default: leaf.default });
+      if (leaf.default !== undefined) expect({ name, default: at(defaults, name) }).toEqual({ name, default: leaf.default });
     }
   });
 
+  /**
+   * The typed option as ConfigMap data: `images.versions: {"8.4.3": {db: x}}` → `images.versions.8.4.3.db: x`;
+   * a list travels as YAML text in one value (JSON is YAML).
+   */
+  const asData = (name: string, value: unknown): Record<string, string> =>
+    Array.isArray(value)
+      ? { [name]: JSON.stringify(value) }
+      : typeof value === 'object' && value !== null
+        ? Object.assign({}, ...Object.entries(value).map(([key, inner]) => asData(`${name}.${key}`, inner)))
+        : { [name]: String(value) };
+
   it('has the same ConfigMap keys as the typed options, and each parses as a string', () => {
-    expect(Object.keys(configMapSchema.properties!).sort()).toEqual(specLeaves.map(([name]) => name).sort());
+    const fixed = specLeaves.filter(([, leaf]) => leaf.type !== 'object').map(([name]) => name);
+    expect(Object.keys(configMapSchema.properties!).sort()).toEqual(fixed.sort());
     for (const [name, leaf] of specLeaves) {
-      // A list travels as YAML text in a ConfigMap (JSON is YAML).
-      const typedValue = sample(leaf);
-      const value = typeof typedValue === 'object' ? JSON.stringify(typedValue) : String(typedValue);
-      const config = configMap({ [name]: value });
+      const config = configMap(asData(name, sample(leaf)));
       expect({ name, schema: validate(config.data, configMapSchema), parser: parse(config) }).toEqual({ name, schema: [], parser: [] });
+      expect({ name, got: at(parseFnConfig(config).config, name) }).toEqual({ name, got: at(parseFnConfig(typed(nest(name, sample(leaf)))).config, name) });
     }
+  });
+
+  it('lists exactly the catalog\'s versions', () => {
+    expect(schema.$defs!.version!.enum).toEqual(KNOWN_VERSIONS);
+    expect(Object.keys(configMapSchema.patternProperties!)[0]).toContain(KNOWN_VERSIONS.map((v) => v.replace(/\./g, '\\.')).join('|'));
   });
 
   // Each row: a typed spec or ConfigMap data, and the field paths both must reject.
   const typedCases: Array<[string, Record<string, unknown>, string[]]> = [
     ['an unknown option', { colour: 'blue' }, ['spec.colour']],
-    ['an unknown image component', { images: { sidecar: 'x:1' } }, ['spec.images.sidecar']],
+    ['an unknown image kind', { images: { sidecar: 'x:1' } }, ['spec.images.sidecar']],
+    ['a global image (it would land on every version)', { images: { db: 'm/pxc:1' } }, ['spec.images.db']],
+    ['an unknown version', { images: { versions: { '9.9.9': { db: 'm/pxc:9' } } } }, ['spec.images.versions.9.9.9']],
+    ['an unknown component of a version', { images: { versions: { '8.4.3': { proxy: 'm/p:1' } } } }, ['spec.images.versions.8.4.3.proxy']],
+    ['a mirror with a trailing slash', { images: { mirror: { 'ghcr.io/': 'm/ghcr' } } }, ['spec.images.mirror.ghcr.io/']],
+    ['a mirror to a prefix with a space', { images: { mirror: { 'ghcr.io': 'm ghcr' } } }, ['spec.images.mirror.ghcr.io']],
     ['a boolean as text', { argoSyncWaves: 'yes' }, ['spec.argoSyncWaves']],
     ['an unknown mode', { mode: 'operator' }, ['spec.mode']],
     ['an invalid domain', { clusterDomain: 'Not A Domain' }, ['spec.clusterDomain']],
     ['an empty domain', { clusterDomain: '' }, ['spec.clusterDomain']],
     ['a domain with an empty label', { clusterDomain: 'a..b' }, ['spec.clusterDomain']],
-    ['an image with a space', { images: { db: 'a b' } }, ['spec.images.db']],
-    ['an empty image', { images: { init: '' } }, ['spec.images.init']],
+    ['an image with a space', { images: { versions: { '8.4.3': { db: 'a b' } } } }, ['spec.images.versions.8.4.3.db']],
+    ['an empty image', { images: { versions: { '8.0.40': { init: '' } } } }, ['spec.images.versions.8.0.40.init']],
     ['a number for a string', { clusterDomain: 5 }, ['spec.clusterDomain']],
+    ['NetworkPolicy options that are no mapping', { networkPolicies: true }, ['spec.networkPolicies']],
     ['NetworkPolicies switched by text', { networkPolicies: { enabled: 'no' } }, ['spec.networkPolicies.enabled']],
     ['an upper-case monitoring namespace', { networkPolicies: { monitoringNamespace: 'Monitoring' } }, ['spec.networkPolicies.monitoringNamespace']],
     ['mysqlFrom not a list', { networkPolicies: { mysqlFrom: { podSelector: {} } } }, ['spec.networkPolicies.mysqlFrom']],
     ['a peer with an ipBlock', { networkPolicies: { mysqlFrom: [{ ipBlock: { cidr: '10.0.0.0/8' } }] } }, ['spec.networkPolicies.mysqlFrom[0].ipBlock']],
     ['an empty peer', { networkPolicies: { mysqlFrom: [{}] } }, ['spec.networkPolicies.mysqlFrom[0]']],
-    ['a bad label key', { networkPolicies: { mysqlFrom: [{ podSelector: { matchLabels: { 'not a key': 'x' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabels']],
+    ['a bad label key', { networkPolicies: { mysqlFrom: [{ podSelector: { matchLabels: { 'not a key': 'x' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabels.not a key']],
     ['a bad label value', { networkPolicies: { mysqlFrom: [{ namespaceSelector: { matchLabels: { team: '-shop' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].namespaceSelector.matchLabels.team']],
     ['an unknown operator', { networkPolicies: { mysqlFrom: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'Is' }] } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchExpressions[0].operator']],
     ['a misspelt selector field', { networkPolicies: { mysqlFrom: [{ podSelector: { matchLabel: { app: 'x' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabel']],
     ['an unknown NetworkPolicy option', { networkPolicies: { egress: true } }, ['spec.networkPolicies.egress']],
-    ['all options valid', { clusterDomain: 'corp.internal', images: { db: 'm/pxc:1', coordinator: 'm/c:1', init: 'm/i:1', exporter: 'm/e:1' }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb', networkPolicies: { enabled: true, monitoringNamespace: 'obs', mysqlFrom: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } }] } }, []],
+    [
+      'all options valid',
+      {
+        clusterDomain: 'corp.internal',
+        images: { versions: { '8.4.3': { db: 'm/pxc:1', coordinator: 'm/c:1', init: 'm/i:1', exporter: 'm/e:1' } }, mirror: { 'ghcr.io': 'm/ghcr', 'docker.io/prom': 'm/prom' } },
+        schedulingGate: false,
+        argoSyncWaves: true,
+        mode: 'kubedb',
+        networkPolicies: { enabled: true, monitoringNamespace: 'obs', mysqlFrom: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } }] },
+      },
+      [],
+    ],
   ];
   it.each(typedCases)('typed config, %s: schema and parser reject the same fields', (_name, spec, expected) => {
     const config = typed(spec);
@@ -196,12 +231,15 @@ describe('fn-config/schema.json', () => {
 
   const configMapCases: Array<[string, Record<string, unknown>, string[]]> = [
     ['an unknown key', { colour: 'blue' }, ['colour']],
-    ['an unknown image component', { 'images.sidecar': 'x:1' }, ['images.sidecar']],
+    ['an unknown image option', { 'images.sidecar': 'x:1' }, ['images.sidecar']],
+    ['a global image', { 'images.exporter': 'm/e:1' }, ['images.exporter']],
+    ['an unknown version', { 'images.versions.9.9.9.db': 'm/pxc:9' }, ['images.versions.9.9.9.db']],
+    ['a mirror with a trailing slash', { 'images.mirror.ghcr.io/': 'm/ghcr' }, ['images.mirror.ghcr.io/']],
     ['a boolean that is not true/false', { schedulingGate: 'no' }, ['schedulingGate']],
     ['an unknown mode', { mode: 'Kubedb' }, ['mode']],
     ['NetworkPolicies switched by yes', { 'networkPolicies.enabled': 'yes' }, ['networkPolicies.enabled']],
     ['an upper-case monitoring namespace', { 'networkPolicies.monitoringNamespace': 'Mon' }, ['networkPolicies.monitoringNamespace']],
-    ['all keys valid', { clusterDomain: 'corp.internal', 'images.exporter': 'm/e:1', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' }, []],
+    ['all keys valid', { clusterDomain: 'corp.internal', 'images.versions.8.4.3.exporter': 'm/e:1', 'images.mirror.ghcr.io': 'm/ghcr', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb', 'networkPolicies.enabled': 'false', 'networkPolicies.monitoringNamespace': 'obs', 'networkPolicies.mysqlFrom': '[{podSelector: {matchLabels: {app: web}}}]' }, []],
   ];
   it.each(configMapCases)('ConfigMap data, %s: schema and parser reject the same keys', (_name, data, expected) => {
     expect(validate(data, configMapSchema).sort()).toEqual(expected);
@@ -219,5 +257,10 @@ describe('fn-config/schema.json', () => {
     if (config.kind === CONFIG_KIND) expect(validate(config, schema)).toEqual([]);
     else expect(validate(config.data, configMapSchema)).toEqual([]);
     expect(parseFnConfig(config).results).toEqual([]);
+  });
+
+  it.each(['typed.yaml', 'configmap.yaml'])('fn-config/%s overrides no image: its examples are comments', (file) => {
+    const config = loadAll(readFileSync(join(ROOT, 'fn-config', file), 'utf8'))[0] as Record<string, unknown>;
+    expect(parseFnConfig(config).config.images).toEqual({ versions: {}, mirror: {} });
   });
 });

@@ -11,10 +11,10 @@ describe('parseFnConfig', () => {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'function-input' },
-      data: { clusterDomain: 'corp.internal', 'images.db': 'mirror/pxc:8.4.3', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' },
+      data: { clusterDomain: 'corp.internal', 'images.versions.8.4.3.db': 'mirror/pxc:8.4.3', 'images.mirror.docker.io': 'mirror/docker.io', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' },
     });
     expect(parsed).toEqual({
-      config: { clusterDomain: 'corp.internal', images: { db: 'mirror/pxc:8.4.3' }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb', networkPolicies: { enabled: true, monitoringNamespace: 'monitoring' } },
+      config: { clusterDomain: 'corp.internal', images: { versions: { '8.4.3': { db: 'mirror/pxc:8.4.3' } }, mirror: { 'docker.io': 'mirror/docker.io' } }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb', networkPolicies: { enabled: true, monitoringNamespace: 'monitoring' } },
       results: [],
     });
   });
@@ -43,7 +43,7 @@ describe('parseFnConfig', () => {
     ['not a list', { app: 'web' }, [['spec.networkPolicies.mysqlFrom', /must be a list of peers/]]],
     ['an ipBlock', [{ ipBlock: { cidr: '10.0.0.0/8' } }], [['spec.networkPolicies.mysqlFrom[0].ipBlock', /only selectors are accepted/]]],
     ['an empty peer', [{}], [['spec.networkPolicies.mysqlFrom[0]', /needs a podSelector or a namespaceSelector/]]],
-    ['a bad label key and value', [{ podSelector: { matchLabels: { 'Bad Key': 'x', app: 'has space' } } }], [['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabels', /"Bad Key" is not a valid label key/], ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabels.app', /must be a label value/]]],
+    ['a bad label key and value', [{ podSelector: { matchLabels: { 'Bad Key': 'x', app: 'has space' } } }], [['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabels.Bad Key', /"Bad Key" is not a valid label key/], ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabels.app', /must be a label value/]]],
     ['an unknown operator', [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'Equals', values: ['x'] }] } }], [['spec.networkPolicies.mysqlFrom[0].podSelector.matchExpressions[0].operator', /must be one of In, NotIn, Exists, DoesNotExist/]]],
     ['In without values', [{ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In' }] } }], [['spec.networkPolicies.mysqlFrom[0].namespaceSelector.matchExpressions[0].values', /needs at least one value/]]],
     ['Exists with values', [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'Exists', values: ['x'] }] } }], [['spec.networkPolicies.mysqlFrom[0].podSelector.matchExpressions[0].values', /takes no values/]]],
@@ -69,10 +69,10 @@ describe('parseFnConfig', () => {
       apiVersion: 'fn.pxc-tls.dev/v1alpha1',
       kind: 'PxcTlsConfig',
       metadata: { name: 'pxc-tls', annotations: { 'config.kubernetes.io/function': 'exec:\n  path: pxc-tls\n', 'config.kubernetes.io/local-config': 'true' } },
-      spec: { clusterDomain: 'cluster.example', images: { exporter: 'mirror/exporter:1' }, schedulingGate: true },
+      spec: { clusterDomain: 'cluster.example', images: { versions: { '8.0.40': { exporter: 'mirror/exporter:1' } } }, schedulingGate: true },
     });
     expect(parsed.results).toEqual([]);
-    expect(parsed.config).toEqual({ ...DEFAULT_CONFIG, clusterDomain: 'cluster.example', images: { exporter: 'mirror/exporter:1' } });
+    expect(parsed.config).toEqual({ ...DEFAULT_CONFIG, clusterDomain: 'cluster.example', images: { versions: { '8.0.40': { exporter: 'mirror/exporter:1' } }, mirror: {} } });
   });
 
   it('accepts a PerconaXtraDB as its own generator config (kustomize generators)', () => {
@@ -87,6 +87,21 @@ describe('parseFnConfig', () => {
       ['error', 'spec.argoSyncWaves'],
     ]);
     expect(parsed.results[1]!.message).toContain('unknown option "colour"');
+  });
+
+  it('refuses an image override that does not say what it replaces, and explains the two forms', () => {
+    const parsed = parseFnConfig({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { 'images.db': 'mirror/pxc:8.4.3' } });
+    expect(parsed.results).toEqual([expect.objectContaining({ severity: 'error', field: { path: 'data.images.db' }, message: expect.stringMatching(/every version.*images\.versions\.<version>\.db.*images\.mirror\.<registry>/) })]);
+  });
+
+  it('warns about a mirror that replaces no catalog image', () => {
+    const parsed = parseFnConfig({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { 'images.mirror.quay.io': 'mirror/quay' } });
+    expect(parsed.results).toEqual([expect.objectContaining({ severity: 'warning', field: { path: 'data.images.mirror.quay.io' }, message: 'replaces nothing: no catalog image starts with "quay.io/"' })]);
+  });
+
+  it('suggests the option meant for a near miss', () => {
+    const parsed = parseFnConfig({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { clusterdomain: 'x.y' } });
+    expect(parsed.results[0]!.message).toContain('did you mean "clusterDomain"?');
   });
 
   it('rejects top-level fields of the typed config outside spec', () => {

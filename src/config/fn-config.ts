@@ -1,7 +1,8 @@
 /**
  * The function's configuration. Accepted forms (krm-conventions §5):
  *   - none, or a ConfigMap with no data (kpt eval without arguments);
- *   - a ConfigMap whose string data uses the dotted option names (`clusterDomain`, `images.db`, …);
+ *   - a ConfigMap whose string data uses the dotted option names (`clusterDomain`,
+ *     `images.versions.8.4.3.db`, `images.mirror.ghcr.io`, …);
  *   - a typed `PxcTlsConfig` of group fn.pxc-tls.dev with the options under `spec`;
  *   - a PerconaXtraDB: the kustomize generator form, where the database is its own generator
  *     config (kustomize passes it as functionConfig and as the only item); defaults apply.
@@ -9,9 +10,11 @@
  */
 import { Result } from '../krm/results';
 import { isPlainObject, KubeObject, refOf } from '../krm/types';
+import { KNOWN_VERSIONS, unusedMirrors } from '../model/catalog';
 import { isLabelName, isSubdomainName } from '../model/formats';
+import { didYouMean } from '../model/near-miss';
 import { isPerconaXtraDB } from '../model/perconaxtradb';
-import { DEFAULT_RENDER_OPTIONS, ImageOverrides, Mode, MODES, RenderOptions } from '../model/options';
+import { DEFAULT_RENDER_OPTIONS, IMAGE_COMPONENTS, ImageComponent, Mode, MODES, RenderOptions } from '../model/options';
 import { parsePeers } from './peers';
 
 export const CONFIG_API_VERSION = 'fn.pxc-tls.dev/v1alpha1';
@@ -21,14 +24,10 @@ export type FnConfig = RenderOptions;
 
 export const DEFAULT_CONFIG: Readonly<FnConfig> = DEFAULT_RENDER_OPTIONS;
 
-type OptionType = 'string' | 'boolean' | 'image' | 'mode' | 'domain' | 'namespace' | 'peers';
-/** Every option by its dotted name: the ConfigMap key and the path under the typed config's `spec`. */
+type OptionType = 'boolean' | 'mode' | 'domain' | 'namespace' | 'peers';
+/** The options with a fixed name: the ConfigMap key and the path under the typed config's `spec`. */
 const OPTIONS: Readonly<Record<string, OptionType>> = {
   clusterDomain: 'domain',
-  'images.db': 'image',
-  'images.coordinator': 'image',
-  'images.init': 'image',
-  'images.exporter': 'image',
   schedulingGate: 'boolean',
   argoSyncWaves: 'boolean',
   mode: 'mode',
@@ -36,9 +35,10 @@ const OPTIONS: Readonly<Record<string, OptionType>> = {
   'networkPolicies.mysqlFrom': 'peers',
   'networkPolicies.monitoringNamespace': 'namespace',
 };
-
-/** The typed config's nested groups; every other `spec` field is a leaf (a list stays one value). */
-const GROUPS = ['images', 'networkPolicies'];
+/** The image options, each naming what it replaces. */
+const MIRROR_PREFIX = 'images.mirror.';
+const VERSIONS_PREFIX = 'images.versions.';
+const OPTION_FORMS = [...Object.keys(OPTIONS), `${VERSIONS_PREFIX}<version>.<${IMAGE_COMPONENTS.join('|')}>`, `${MIRROR_PREFIX}<registry>`];
 
 /** Sets a boolean option by its dotted name. */
 const BOOLEANS: Readonly<Record<string, (config: FnConfig, value: boolean) => void>> = {
@@ -47,32 +47,33 @@ const BOOLEANS: Readonly<Record<string, (config: FnConfig, value: boolean) => vo
   'networkPolicies.enabled': (config, value) => (config.networkPolicies.enabled = value),
 };
 
-/** The defaults, with fresh copies of the nested options so a parse never changes DEFAULT_CONFIG. */
-function freshConfig(): FnConfig {
-  return { ...DEFAULT_CONFIG, images: {}, networkPolicies: { ...DEFAULT_CONFIG.networkPolicies } };
-}
-
 export interface ParsedConfig {
   config: FnConfig;
   results: Result[];
 }
 
-const ACCEPTED_FORMS = `ConfigMap (data: clusterDomain, images.db, …) or ${CONFIG_KIND} (${CONFIG_API_VERSION})`;
+const ACCEPTED_FORMS = `ConfigMap (data: clusterDomain, images.versions.<version>.db, …) or ${CONFIG_KIND} (${CONFIG_API_VERSION})`;
 
 export function isConfigObject(object: KubeObject): boolean {
   return object.apiVersion === CONFIG_API_VERSION && object.kind === CONFIG_KIND;
 }
 
+/** The defaults, with fresh copies of the nested options so a parse never changes DEFAULT_CONFIG. */
+function defaults(): FnConfig {
+  return { ...DEFAULT_CONFIG, images: { versions: {}, mirror: {} }, networkPolicies: { ...DEFAULT_CONFIG.networkPolicies } };
+}
+
 export function parseFnConfig(functionConfig: Record<string, unknown> | undefined): ParsedConfig {
-  if (functionConfig === undefined) return { config: freshConfig(), results: [] };
+  if (functionConfig === undefined) return { config: defaults(), results: [] };
   const object = functionConfig as KubeObject;
-  const ref = refOf({ ...object, metadata: isPlainObject(object.metadata) ? object.metadata : {} });
-  const fail = (path: string | undefined, message: string): Result => {
-    const result: Result = { severity: 'error', message, resourceRef: ref };
+  const ref = refOf(object);
+  const fail = (path: string | undefined, message: string, severity: Result['severity'] = 'error'): Result => {
+    const result: Result = { severity, message, resourceRef: ref };
     if (path) result.field = { path };
     return result;
   };
   let values: Array<[path: string, key: string, value: unknown]>;
+  const results: Result[] = [];
   if (object.apiVersion === 'v1' && object.kind === 'ConfigMap') {
     const data = object.data ?? {};
     if (!isPlainObject(data)) return withDefaults([fail('data', 'must be a mapping of option names to strings')]);
@@ -82,65 +83,138 @@ export function parseFnConfig(functionConfig: Record<string, unknown> | undefine
     const problems = unknownTop.map((key) => fail(key, `unknown field "${key}"; options go under spec`));
     const spec = object.spec ?? {};
     if (!isPlainObject(spec)) return withDefaults([...problems, fail('spec', 'must be a mapping')]);
-    values = flatten(spec).map(([key, value]) => [`spec.${key}`, key, value]);
-    if (problems.length > 0) return withDefaults(problems);
+    values = flattenSpec(spec, (path, message) => results.push(fail(path, message)));
+    if (problems.length > 0) return withDefaults([...problems, ...results]);
   } else if (isPerconaXtraDB(object)) {
     return withDefaults([]);
   } else {
     return withDefaults([fail(undefined, `unsupported functionConfig ${String(object.apiVersion)}/${String(object.kind)}; expected ${ACCEPTED_FORMS}`)]);
   }
-  const config = freshConfig();
-  const results: Result[] = [];
+  const config = defaults();
+  const versions: Record<string, Partial<Record<ImageComponent, string>>> = {};
+  const mirror: Record<string, string> = {};
   for (const [path, key, raw] of values) {
-    const type = OPTIONS[key];
-    if (!type) {
-      results.push(fail(path, `unknown option "${key}"; known options: ${Object.keys(OPTIONS).join(', ')}`));
-      continue;
-    }
-    if (type === 'peers') {
+    if (OPTIONS[key] === 'peers') {
       const { peers, problems } = parsePeers(raw, path);
       results.push(...problems.map((p) => fail(p.path, p.message)));
       if (peers) config.networkPolicies.mysqlFrom = peers;
       continue;
     }
-    const problem = setOption(config, key, type, raw);
+    const problem = setOption(config, key, raw, versions, mirror);
     if (problem) results.push(fail(path, problem));
+  }
+  config.images = { versions, mirror };
+  for (const prefix of unusedMirrors(mirror)) {
+    const path = values.find(([, key]) => key === MIRROR_PREFIX + prefix)![0];
+    results.push(fail(path, `replaces nothing: no catalog image starts with "${prefix}/"`, 'warning'));
   }
   return { config, results };
 }
 
 function withDefaults(results: Result[]): ParsedConfig {
-  return { config: freshConfig(), results };
+  return { config: defaults(), results };
 }
 
-/** `{images: {db: x}}` → `[['images.db', x]]`; only the GROUPS maps nest. */
-function flatten(spec: Record<string, unknown>): Array<[string, unknown]> {
-  return Object.entries(spec).flatMap(([key, value]): Array<[string, unknown]> =>
-    GROUPS.includes(key) && isPlainObject(value) ? Object.entries(value).map(([sub, v]): [string, unknown] => [`${key}.${sub}`, v]) : [[key, value]],
-  );
+/**
+ * The typed `spec` as dotted option names: `{images: {versions: {"8.4.3": {db: x}}}}` →
+ * `images.versions.8.4.3.db`, `{images: {mirror: {"ghcr.io": y}}}` → `images.mirror.ghcr.io`,
+ * `{networkPolicies: {enabled: false}}` → `networkPolicies.enabled` (a list stays one value).
+ */
+function flattenSpec(spec: Record<string, unknown>, fail: (path: string, message: string) => void): Array<[string, string, unknown]> {
+  const out: Array<[string, string, unknown]> = [];
+  const mapAt = (value: unknown, path: string, what: string): Record<string, unknown> | undefined => {
+    if (isPlainObject(value)) return value;
+    fail(path, `must be a mapping of ${what}`);
+    return undefined;
+  };
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === 'networkPolicies') {
+      const group = mapAt(value, 'spec.networkPolicies', 'NetworkPolicy options (enabled, mysqlFrom, monitoringNamespace)');
+      for (const [sub, v] of Object.entries(group ?? {})) out.push([`spec.${key}.${sub}`, `${key}.${sub}`, v]);
+      continue;
+    }
+    if (key !== 'images') {
+      out.push([`spec.${key}`, key, value]);
+      continue;
+    }
+    const images = mapAt(value, 'spec.images', 'versions and mirror');
+    for (const [kind, entries] of Object.entries(images ?? {})) {
+      const path = `spec.images.${kind}`;
+      if (kind === 'mirror') {
+        for (const [prefix, to] of Object.entries(mapAt(entries, path, 'registry prefixes to their mirrors') ?? {})) out.push([`${path}.${prefix}`, `${MIRROR_PREFIX}${prefix}`, to]);
+      } else if (kind === 'versions') {
+        for (const [version, components] of Object.entries(mapAt(entries, path, 'versions to images') ?? {})) {
+          if (!KNOWN_VERSIONS.includes(version)) {
+            fail(`${path}.${version}`, unknownVersion(version));
+            continue;
+          }
+          for (const [component, image] of Object.entries(mapAt(components, `${path}.${version}`, 'components (db, coordinator, init, exporter) to images') ?? {})) {
+            out.push([`${path}.${version}.${component}`, `${VERSIONS_PREFIX}${version}.${component}`, image]);
+          }
+        }
+      } else out.push([path, `images.${kind}`, entries]);
+    }
+  }
+  return out;
+}
+
+const IMAGE_REFERENCE = /^[^\s]+$/;
+
+function unknownVersion(version: string): string {
+  return `unknown PerconaXtraDB version "${version}"; the catalog has ${KNOWN_VERSIONS.join(', ')}`;
 }
 
 /** ConfigMap data is always strings (kpt stringifies `count: 3` to "3"), so booleans arrive as text too. */
-function setOption(config: FnConfig, key: string, type: OptionType, raw: unknown): string | undefined {
+function setOption(config: FnConfig, key: string, raw: unknown, versions: Record<string, Partial<Record<ImageComponent, string>>>, mirror: Record<string, string>): string | undefined {
+  const type = OPTIONS[key];
   if (type === 'boolean') {
     const value = raw === 'true' ? true : raw === 'false' ? false : raw;
     if (typeof value !== 'boolean') return `must be true or false, got ${JSON.stringify(raw)}`;
     BOOLEANS[key]!(config, value);
     return undefined;
   }
+  if (type === undefined && !key.startsWith('images.')) return `unknown option "${key}"${didYouMean(key, Object.keys(OPTIONS))}; known options: ${OPTION_FORMS.join(', ')}`;
   if (typeof raw !== 'string' || raw === '') return `must be a non-empty string, got ${JSON.stringify(raw)}`;
   if (type === 'domain') {
     if (!isSubdomainName(raw)) return `"${raw}" is not a valid DNS domain`;
     config.clusterDomain = raw;
-  } else if (type === 'namespace') {
+    return undefined;
+  }
+  if (type === 'namespace') {
     if (!isLabelName(raw)) return `"${raw}" is not a valid namespace name`;
     config.networkPolicies.monitoringNamespace = raw;
-  } else if (type === 'mode') {
+    return undefined;
+  }
+  if (type === 'mode') {
     if (!(MODES as readonly string[]).includes(raw)) return `must be one of ${MODES.join(', ')}, got "${raw}"`;
     config.mode = raw as Mode;
-  } else {
-    if (/\s/.test(raw)) return `"${raw}" is not an image reference`;
-    config.images[key.slice('images.'.length) as keyof ImageOverrides] = raw;
+    return undefined;
   }
-  return undefined;
+  return setImageOption(key, raw, versions, mirror);
+}
+
+function setImageOption(key: string, image: string, versions: Record<string, Partial<Record<ImageComponent, string>>>, mirror: Record<string, string>): string | undefined {
+  if (!IMAGE_REFERENCE.test(image)) return `"${image}" is not an image reference`;
+  if (key.startsWith(MIRROR_PREFIX)) {
+    const prefix = key.slice(MIRROR_PREFIX.length);
+    if (prefix === '' || !IMAGE_REFERENCE.test(prefix) || prefix.endsWith('/')) return `"${prefix}" is not a registry prefix (e.g. ghcr.io or docker.io/prom, without a trailing /)`;
+    if (image.endsWith('/')) return `"${image}" must not end with /: it replaces "${prefix}" (without its /)`;
+    mirror[prefix] = image;
+    return undefined;
+  }
+  if (key.startsWith(VERSIONS_PREFIX)) {
+    const rest = key.slice(VERSIONS_PREFIX.length);
+    const dot = rest.lastIndexOf('.');
+    const version = rest.slice(0, dot);
+    const component = rest.slice(dot + 1) as ImageComponent;
+    if (dot < 0 || !IMAGE_COMPONENTS.includes(component)) return `unknown image component "${rest.slice(dot + 1)}"; components: ${IMAGE_COMPONENTS.join(', ')}${didYouMean(rest.slice(dot + 1), IMAGE_COMPONENTS)}`;
+    if (!KNOWN_VERSIONS.includes(version)) return unknownVersion(version);
+    versions[version] = { ...versions[version], [component]: image };
+    return undefined;
+  }
+  const component = key.slice('images.'.length);
+  if (IMAGE_COMPONENTS.includes(component as ImageComponent)) {
+    return `would replace the ${component} image of every version: say what it replaces — one version (${VERSIONS_PREFIX}<version>.${component}; typed: spec.images.versions.<version>.${component}) or a registry through a mirror (${MIRROR_PREFIX}<registry>; typed: spec.images.mirror.<registry>)`;
+  }
+  return `unknown option "${key}"; image options: ${OPTION_FORMS.slice(-2).join(', ')}`;
 }

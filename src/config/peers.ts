@@ -70,7 +70,7 @@ function selector(value: unknown, path: string, problems: PeerProblem[]): LabelS
     else {
       out.matchLabels = {};
       for (const [key, v] of Object.entries(labels)) {
-        if (!isLabelKey(key)) problems.push({ path: `${path}.matchLabels`, message: `"${key}" is not a valid label key` });
+        if (!isLabelKey(key)) problems.push({ path: `${path}.matchLabels.${key}`, message: `"${key}" is not a valid label key` });
         else if (typeof v !== 'string' || !isLabelValue(v)) problems.push({ path: `${path}.matchLabels.${key}`, message: `must be a label value (a string of at most 63 characters), got ${JSON.stringify(v)}` });
         else out.matchLabels[key] = v;
       }

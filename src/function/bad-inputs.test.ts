@@ -121,7 +121,7 @@ describe('an Issuer or ClusterIssuer missing from the list is only a warning', (
 
 describe('an alias in a database to an anchor in another item', () => {
   it('renders normally', () => {
-    const input = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: cert-manager.io/v1\n  kind: Issuer\n  metadata:\n    name: px-issuer\n    namespace: demo\n  spec:\n    ca: &ca\n      secretName: px-ca\n- apiVersion: kubedb.com/v1\n  kind: PerconaXtraDB\n  metadata:\n    name: db\n    namespace: demo\n  spec:\n    version: "8.4.3"\n    storage: {resources: {requests: {storage: 1Gi}}}\n    extra: *ca\n    tls:\n      issuerRef: {kind: Issuer, name: px-issuer}\n';
+    const input = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: cert-manager.io/v1\n  kind: Issuer\n  metadata:\n    name: px-issuer\n    namespace: demo\n  spec:\n    ca: &ca\n      name: px-ca\n- apiVersion: kubedb.com/v1\n  kind: PerconaXtraDB\n  metadata:\n    name: db\n    namespace: demo\n  spec:\n    version: "8.4.3"\n    storage: {resources: {requests: {storage: 1Gi}}}\n    configSecret: *ca\n    tls:\n      issuerRef: {kind: Issuer, name: px-issuer}\n';
     const run = runFunction(input);
     expect(withoutSharedIssuerWarning(run.stderr)).toBe('');
     expect(run.exitCode).toBe(0);

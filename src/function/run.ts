@@ -5,6 +5,7 @@
  * does the exit code (1 on any error result) say whether the run failed.
  */
 import { parseFnConfig } from '../config/fn-config';
+import { checkInputMetadata } from './input-checks';
 import { renderResourceList } from './pipeline';
 import { exitCodeOf, formatResult, Result } from '../krm/results';
 import { OutputItem } from '../krm/types';
@@ -26,8 +27,11 @@ export function runFunction(input: string): FunctionRun {
     if (error instanceof InputError) return { stdout: '', stderr: `pxc-tls: ${error.message}\n`, exitCode: 1 };
     throw error;
   }
+  // A list broken inside, or objects whose metadata pxc-tls cannot read safely: nothing is rendered,
+  // every item goes back as it came, with the problems as results.
+  const problems = list.problems.length > 0 ? list.problems : checkInputMetadata(list.items);
   const config = parseFnConfig(list.functionConfig);
-  let results: Result[] = config.results;
+  let results: Result[] = [...problems, ...config.results];
   let items: OutputItem[] = list.items.map((object, origin) => ({ object, origin }));
   if (exitCodeOf(results) === 0) {
     const rendered = renderResourceList(list.items, config.config);

@@ -28,7 +28,7 @@ describe('setAnnotationInText', () => {
     ['flow metadata', '- kind: X\n  apiVersion: v1\n  metadata: {name: x}\n'],
     ['flow annotations', '- kind: X\n  apiVersion: v1\n  metadata:\n    name: x\n    annotations: {a: b}\n'],
     ['metadata on the entry line', '- metadata:\n    name: x\n  kind: X\n'],
-  ])('leaves %s to the Document API', (_name, entry) => {
+  ])('does not edit %s (the writer emits the item from its values)', (_name, entry) => {
     expect(setAnnotationInText(entry, KEY, 'true')).toBeUndefined();
   });
 });

@@ -3,9 +3,9 @@
  * no other line. This is the fast path for the one edit pxc-tls makes to users' objects (the
  * local-config mark on a rendered database): the `yaml` Document API does the same in ~0.4 ms per
  * object, which dominates a run over a thousand databases. Returns undefined whenever the layout
- * is not the plain block style handled here; the caller then uses the Document API.
+ * is not the plain block style handled here; the caller then writes the item from its values.
  */
-import { isPlainSafe } from './yaml-emit';
+import { doubleQuoted, isPlainSafe } from './yaml-emit';
 
 interface Block {
   /** Line index of the key line. */
@@ -42,7 +42,7 @@ function findBlock(lines: readonly string[], from: number, to: number, indent: n
 }
 
 function quoted(value: string): string {
-  return isPlainSafe(value) ? value : JSON.stringify(value);
+  return isPlainSafe(value) ? value : doubleQuoted(value);
 }
 
 /** @param entryText a compact sequence entry (`- apiVersion: …`) as cut by `cutItemTexts`. */
@@ -53,7 +53,7 @@ export function setAnnotationInText(entryText: string, key: string, value: strin
   const top = 2;
   const metadata = findBlock(lines, first, lines.length, top, 'metadata');
   if (metadata === undefined || metadata === 'inline' || metadata.childIndent === undefined) return undefined;
-  // `- metadata:` on the entry line itself is a layout we leave to the Document API.
+  // `- metadata:` on the entry line itself is a layout we do not edit.
   if (metadata.at === first) return undefined;
   const inner = metadata.childIndent;
   const annotations = findBlock(lines, metadata.at + 1, metadata.end, inner, 'annotations');

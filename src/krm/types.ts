@@ -22,9 +22,13 @@ export interface ResourceRef {
   namespace?: string;
 }
 
-export function refOf(object: KubeObject): ResourceRef {
-  const ref: ResourceRef = { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata?.name ?? '' };
-  if (object.metadata?.namespace) ref.namespace = object.metadata.namespace;
+/** The object's reference, from whatever of it is there (input may be broken: only strings are taken). */
+export function refOf(object: KubeObject | unknown): ResourceRef {
+  const fields = isPlainObject(object) ? object : {};
+  const metadata = isPlainObject(fields.metadata) ? fields.metadata : {};
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+  const ref: ResourceRef = { apiVersion: text(fields.apiVersion), kind: text(fields.kind), name: text(metadata.name) };
+  if (typeof metadata.namespace === 'string' && metadata.namespace !== '') ref.namespace = metadata.namespace;
   return ref;
 }
 

@@ -39,3 +39,48 @@ describe('emitMapping', () => {
     expect(emitSequenceItem({ a: 1, b: { c: 2 } })).toBe('- a: 1\n  b:\n    c: 2\n');
   });
 });
+
+describe('strings a YAML reader refuses or reinterprets', () => {
+  const nasty = {
+    del: 'a\x7fb',
+    c1: 'a\x80\x85\x9fb',
+    nonCharacters: 'a\ufffe\uffffb',
+    bom: '\ufeffstart',
+    lineSeparators: 'a\u2028b\u2029c',
+    controls: 'nul\x00bell\x07esc\x1b',
+    carriageReturn: 'line\r\nnext\n',
+    tabs: '\tindented\n\tmore\n',
+    multiLineWithDel: 'one\ntwo\x7f\n',
+    multiLineWithNel: 'one\x85\ntwo\n',
+    astral: 'emoji \ud83d\ude00 and 𝔘',
+    quotes: 'say "hi" \\ back',
+    leadingSpaceLines: 'x\n  y\n',
+  };
+  const text = emitMapping(nasty);
+
+  it('are written as escapes, never raw', () => {
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/);
+  });
+
+  it('read back as the same values in YAML 1.2 and 1.1 readers', () => {
+    expect(parseYaml12(text)).toEqual(nasty);
+    expect(parseYaml12(text, { version: '1.1' })).toEqual(nasty);
+    expect(loadYaml11(text)).toEqual(nasty);
+  });
+
+  it('keeps an unpaired surrogate as an escape the JavaScript readers give back', () => {
+    const lone = { high: 'a\ud800b', low: '\udc00' };
+    const written = emitMapping(lone);
+    expect(written).toBe('high: "a\\uD800b"\nlow: "\\uDC00"\n');
+    expect(loadYaml11(written)).toEqual(lone);
+  });
+
+  it('writes numbers YAML 1.1 reads as numbers too', () => {
+    const numbers = { big: 1e21, small: 1.5e-7, tiny: 1e-7, nan: NaN, inf: -Infinity, negativeZero: -0, plain: 42, fraction: 0.5 };
+    const written = emitMapping(numbers);
+    expect(written).toBe('big: 1.0e+21\nsmall: 1.5e-7\ntiny: 1.0e-7\nnan: .nan\ninf: -.inf\nnegativeZero: -0.0\nplain: 42\nfraction: 0.5\n');
+    expect(parseYaml12(written, { version: '1.1' })).toEqual(numbers);
+    expect(parseYaml12(written)).toEqual(numbers);
+    expect(loadYaml11(written)).toEqual(numbers);
+  });
+});

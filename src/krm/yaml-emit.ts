@@ -8,6 +8,11 @@
  * - compact sequences (`- ` at the parent key's column), as kyaml writes by default;
  * - a string is written plain only when YAML 1.1 (kustomize) and YAML 1.2 (kpt) both read it back
  *   as the same string; otherwise double-quoted. Multi-line strings become literal blocks.
+ * - no character a YAML reader refuses or reinterprets is ever written raw: kyaml (go-yaml) refuses
+ *   C0 controls but tab, LF and CR, DEL, C1 controls but NEL, U+FFFE/U+FFFF and surrogates ("control
+ *   characters are not allowed"), and folds NEL, U+2028 and U+2029 as line breaks; all of them, and
+ *   the byte order mark, are written as escapes in double quotes.
+ * - numbers are written so that YAML 1.1 reads them as numbers too (`1.0e+21`, not `1e+21`).
  */
 
 const PLAIN_CHAR = "[A-Za-z0-9_./@=;,+%~()*-]";
@@ -32,16 +37,63 @@ export function isPlainSafe(value: string): boolean {
   return safe;
 }
 
+/** Characters a double-quoted scalar must carry as escapes (see above), besides `"` and `\`. */
+const MUST_ESCAPE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/;
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '"': '\\"', '\\': '\\\\' };
+
+/**
+ * A double-quoted scalar that YAML 1.1 and 1.2 readers (go-yaml, js-yaml, yaml) all read back as
+ * `value`. A lone surrogate becomes a `\u` escape: the JavaScript readers give it back, go-yaml
+ * refuses it (a Go string cannot hold one) — the render core reports such values as errors.
+ */
+export function doubleQuoted(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  let out = '"';
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i]!;
+    const code = value.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += char + value[++i];
+        continue;
+      }
+    }
+    const short = SHORT_ESCAPES[char];
+    if (short !== undefined) out += short;
+    else if (MUST_ESCAPE.test(char)) out += '\\u' + code.toString(16).toUpperCase().padStart(4, '0');
+    else out += char;
+  }
+  return out + '"';
+}
+
+/** A number as YAML 1.1 (kustomize) and 1.2 (kpt) both read it: 1.1 wants a dot and a signed exponent. */
+function number(value: number): string {
+  if (Number.isNaN(value)) return '.nan';
+  if (!Number.isFinite(value)) return value > 0 ? '.inf' : '-.inf';
+  if (Object.is(value, -0)) return '-0.0';
+  const text = String(value);
+  const exponent = /^(-?\d+)(\.\d+)?e([+-]\d+)$/.exec(text);
+  return exponent ? `${exponent[1]}${exponent[2] ?? '.0'}e${exponent[3]}` : text;
+}
+
 function scalar(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
+  if (typeof value === 'number') return number(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return isPlainSafe(value) ? value : JSON.stringify(value);
+  return isPlainSafe(value) ? value : doubleQuoted(value);
 }
+
+/**
+ * Characters a literal block may hold raw: printable, and no line break but LF (go-yaml breaks lines
+ * at NEL, U+2028 and U+2029 too). Lone surrogates fail the `u` flag's ranges.
+ */
+const LITERAL_SAFE = /^[\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\u{10000}-\u{10ffff}]*$/u;
 
 /** Multi-line text is easier to review as a literal block, when it can be one faithfully. */
 function literalBlock(value: string, indent: string): string | undefined {
-  if (!value.includes('\n') || /^[ \t\n]|[^\n\x20-\x7e\u00a0-\uffff]|[ \t]\n/.test(value)) return undefined;
+  if (!value.includes('\n') || /^[ \t\n]|[ \t]\n/.test(value) || !LITERAL_SAFE.test(value)) return undefined;
   const body = value.replace(/\n+$/, '');
   const trailing = value.length - body.length;
   const chomp = trailing === 0 ? '|-' : trailing === 1 ? '|' : '|+';

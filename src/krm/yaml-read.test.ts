@@ -59,7 +59,6 @@ describe('readResourceList', () => {
     ['not YAML', 'items: [unclosed', /not valid YAML/],
     ['a scalar', 'hello', /not a ResourceList/],
     ['another kind', 'apiVersion: v1\nkind: List\nitems: []\n', /not a ResourceList: got apiVersion "v1" kind "List"/],
-    ['items without kind', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  metadata: {name: x}\n', /items\[0\] is not a Kubernetes object: missing kind/],
     ['items not a list', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {}\n', /items is not a list/],
     ['empty input', '  \n', /no input/],
   ])('rejects %s with one line', (_name, text, message) => {

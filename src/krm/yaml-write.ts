@@ -1,19 +1,19 @@
 /**
  * Writes the output ResourceList. Items that came in and left unchanged are written from their own
- * source text; items whose only change is in annotations are edited in their source text; all
- * others (new objects) are emitted from their values.
+ * source text; items whose only change is in annotations are edited in their source text when the
+ * line edit reads back as exactly the wanted object; all others (new objects, and changed items
+ * whose layout the line edit does not handle) are emitted from their values. No other path: the
+ * output is a function of the input alone, byte for byte, and reading it back gives the values
+ * written.
  */
 import { load, CORE_SCHEMA } from 'js-yaml';
 import { Result } from './results';
 import { setAnnotationInText } from './text-edit';
 import { KubeObject, OutputItem } from './types';
-import type { AnnotationChanges } from './yaml-edit';
 import { emitSequenceItem } from './yaml-emit';
 import { ResourceListInput } from './yaml-read';
 
-const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
-
-export function writeResourceList(input: Pick<ResourceListInput, 'apiVersion' | 'items' | 'itemTexts'>, items: readonly OutputItem[], results: readonly Result[]): string {
+export function writeResourceList(input: Pick<ResourceListInput, 'apiVersion' | 'items' | 'itemTexts' | 'rawItems'>, items: readonly OutputItem[], results: readonly Result[]): string {
   const out: string[] = [`apiVersion: ${input.apiVersion}\n`, 'kind: ResourceList\n'];
   out.push(items.length === 0 ? 'items: []\n' : 'items:\n');
   for (const item of items) out.push(itemText(input, item));
@@ -24,17 +24,21 @@ export function writeResourceList(input: Pick<ResourceListInput, 'apiVersion' | 
   return out.join('');
 }
 
-function itemText(input: Pick<ResourceListInput, 'items' | 'itemTexts'>, item: OutputItem): string {
-  const source = item.origin === undefined ? undefined : input.itemTexts?.[item.origin];
-  if (source === undefined || item.origin === undefined) return emitSequenceItem(item.object);
+function itemText(input: Pick<ResourceListInput, 'items' | 'itemTexts' | 'rawItems'>, item: OutputItem): string {
+  if (item.origin === undefined) return emitSequenceItem(item.object);
   const original = input.items[item.origin]!;
-  if (item.object === original) return source;
+  const source = input.itemTexts?.[item.origin];
+  if (item.object === original) return source ?? emitSequenceItem(input.rawItems[item.origin]);
+  if (source === undefined) return emitSequenceItem(item.object);
   const changes = annotationChanges(original, item.object);
   if (changes === undefined) return emitSequenceItem(item.object);
-  return editInText(source, changes, item.object) ?? documentEdit(source, changes, original.metadata.annotations?.[SEQ_INDENT]) ?? emitSequenceItem(item.object);
+  return editInText(source, changes, item.object) ?? emitSequenceItem(item.object);
 }
 
-/** The fast path: line edits, accepted only if the result reads back as exactly the wanted object. */
+/** `null` removes the annotation. */
+type AnnotationChanges = Readonly<Record<string, string | null>>;
+
+/** Line edits of the item's own text, accepted only if the result reads back as exactly the wanted object. */
 function editInText(source: string, changes: AnnotationChanges, wanted: KubeObject): string | undefined {
   let text: string | undefined = source;
   for (const [key, value] of Object.entries(changes)) {
@@ -44,17 +48,6 @@ function editInText(source: string, changes: AnnotationChanges, wanted: KubeObje
   try {
     const [parsed] = load(text, { schema: CORE_SCHEMA }) as unknown[];
     return sameData(parsed, wanted) ? text : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The general path through the `yaml` Document API, loaded only when needed; undefined if the text cannot be edited on its own. */
-function documentEdit(source: string, changes: AnnotationChanges, seqIndent: string | undefined): string | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { editAnnotations } = require('./yaml-edit') as typeof import('./yaml-edit');
-  try {
-    return editAnnotations(source, changes, seqIndent);
   } catch {
     return undefined;
   }

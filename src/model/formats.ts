@@ -39,8 +39,17 @@ export function isIPAddress(address: string): boolean {
   return isIP(address) !== 0;
 }
 
+/**
+ * An absolute URI in RFC 3986 syntax: a scheme, then only the characters the RFC allows (ASCII
+ * unreserved, sub-delims, `:@/?`, `[]` for IPv6 hosts, percent escapes), at most one `#`. A regular
+ * expression, so the answer depends on the value alone (Node 20's URL.canParse gave different
+ * answers for the same value depending on what it had parsed before).
+ */
+const URI_CHARS = "(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@/?\\[\\]]|%[0-9A-Fa-f]{2})*";
+const URI = new RegExp(`^[A-Za-z][A-Za-z0-9+.-]*:${URI_CHARS}(?:#${URI_CHARS})?$`);
+
 export function isURI(uri: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri) && URL.canParse(uri);
+  return uri.length <= 2048 && URI.test(uri) && uri.indexOf(':') < uri.length - 1;
 }
 
 export function isEmailAddress(address: string): boolean {

@@ -3,8 +3,10 @@
  * ../shared/reference/kubedb-facts.md (AM = kubedb/apimachinery, DOCS = kubedb/docs,
  * MD2021 = the 2021 community MariaDB operator, PX2021 = the 2021 PerconaXtraDB operator,
  * PXINIT = kubedb/percona-xtradb-init-docker, KM = kmodules/client-go). "Inferred" marks our choice
- * where no public source exists; the README lists those choices.
+ * where no public source exists; docs/kubedb-fidelity.md lists those choices.
  */
+
+import type { CertificateSpec } from './generated/certificate';
 
 export const KUBEDB_GROUP = 'kubedb.com';
 /** AM crds/kubedb.com_perconaxtradbs.yaml: served versions (v1 is the storage version). */
@@ -111,10 +113,14 @@ export const MIN_REPLICAS = 3;
 /** Default cluster domain of the pods wildcard SAN (DOCS reconfigure-tls describe output). */
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 
+/** cert-manager's key usage and private key encoding names (from its CRD). */
+export type KeyUsage = NonNullable<CertificateSpec['usages']>[number];
+export type PrivateKeyEncoding = NonNullable<CertificateSpec['privateKey']>['encoding'];
+
 /** Usages of every KubeDB SQL-family server certificate in the docs (DOCS reconfigure-tls guides). */
-export const SERVER_USAGES = ['digital signature', 'key encipherment', 'server auth', 'client auth'];
+export const SERVER_USAGES: readonly KeyUsage[] = ['digital signature', 'key encipherment', 'server auth', 'client auth'];
 /** Inferred: client-side certificates authenticate a client only. */
-export const CLIENT_USAGES = ['digital signature', 'key encipherment', 'client auth'];
+export const CLIENT_USAGES: readonly KeyUsage[] = ['digital signature', 'key encipherment', 'client auth'];
 /** Inferred: the MySQL user a client-side certificate stands for (DOCS MySQL reconfigure-tls shows CN=root;
  * the exporter connects as root in KubeDB: MD2021/PX2021 set MYSQL_ROOT_USERNAME on it). */
 export const CLIENT_COMMON_NAME = 'root';

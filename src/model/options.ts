@@ -4,11 +4,15 @@ import { DEFAULT_CLUSTER_DOMAIN } from './kubedb';
 export type Mode = 'standalone' | 'kubedb';
 export const MODES: readonly Mode[] = ['standalone', 'kubedb'];
 
+export type ImageComponent = 'db' | 'coordinator' | 'init' | 'exporter';
+export const IMAGE_COMPONENTS: readonly ImageComponent[] = ['db', 'coordinator', 'init', 'exporter'];
+
+/** Image overrides say what they replace: a version's component, or a registry prefix. */
 export interface ImageOverrides {
-  db?: string;
-  coordinator?: string;
-  init?: string;
-  exporter?: string;
+  /** Per PerconaXtraDB version (a catalog version): the image of a component, instead of the catalog's. */
+  versions: Readonly<Record<string, Readonly<Partial<Record<ImageComponent, string>>>>>;
+  /** Registry mirrors: a catalog image starting with the key (followed by `/`) starts with the value instead. */
+  mirror: Readonly<Record<string, string>>;
 }
 
 /** A Kubernetes label selector: every matchLabels entry and every expression must hold. */
@@ -45,7 +49,7 @@ export interface NetworkPolicyOptions {
 export interface RenderOptions {
   /** Cluster domain in the server certificate's pods wildcard SAN. */
   clusterDomain: string;
-  /** Replace catalog images, e.g. to pull from a mirror. */
+  /** Replace catalog images: per version, or through a registry mirror. */
   images: ImageOverrides;
   /** Render the pod scheduling gate the watcher removes. */
   schedulingGate: boolean;
@@ -63,7 +67,7 @@ export const DEFAULT_MONITORING_NAMESPACE = 'monitoring';
 /** Every option at its default: what a run without a function config renders. */
 export const DEFAULT_RENDER_OPTIONS: Readonly<RenderOptions> = {
   clusterDomain: DEFAULT_CLUSTER_DOMAIN,
-  images: {},
+  images: { versions: {}, mirror: {} },
   schedulingGate: true,
   argoSyncWaves: false,
   mode: 'standalone',

@@ -1,6 +1,7 @@
 /** The parts of a KubeDB PerconaXtraDB (v1 and v1alpha2) that rendering reads. Input is never mutated. */
+import type { V1EnvVar, V1PersistentVolumeClaimSpec, V1ResourceRequirements, V1SecurityContext, V1Volume } from '@kubernetes/client-node';
 import { KubeObject } from '../krm/types';
-import { KUBEDB_GROUP, PERCONA_XTRADB_KIND, PERCONA_XTRADB_VERSIONS } from './kubedb';
+import { KUBEDB_GROUP, PERCONA_XTRADB_KIND, PERCONA_XTRADB_VERSIONS, PrivateKeyEncoding } from './kubedb';
 
 export interface PerconaXtraDB extends KubeObject {
   readonly spec?: PerconaXtraDBSpec;
@@ -10,7 +11,7 @@ export interface PerconaXtraDBSpec {
   readonly version?: string;
   readonly replicas?: number;
   readonly storageType?: 'Durable' | 'Ephemeral';
-  readonly storage?: Record<string, unknown>;
+  readonly storage?: V1PersistentVolumeClaimSpec;
   readonly authSecret?: { readonly name?: string };
   readonly systemUserSecrets?: {
     readonly replicationUserSecret?: { readonly name?: string };
@@ -18,19 +19,22 @@ export interface PerconaXtraDBSpec {
   };
   readonly monitor?: Monitor;
   readonly configSecret?: { readonly name?: string };
-  readonly init?: { readonly script?: Record<string, unknown> };
+  /** KubeDB's ScriptSourceSpec: a volume source and the path of the script in it. */
+  readonly init?: { readonly script?: Omit<V1Volume, 'name'> & { readonly scriptPath?: string } };
   readonly podTemplate?: PodTemplate;
   readonly serviceTemplates?: readonly ServiceTemplate[];
   readonly requireSSL?: boolean;
   readonly halted?: boolean;
   readonly tls?: TLSConfig;
   /** v1alpha2 only. */
-  readonly coordinator?: { readonly resources?: unknown; readonly securityContext?: unknown };
+  readonly coordinator?: { readonly resources?: V1ResourceRequirements; readonly securityContext?: V1SecurityContext };
 }
 
 export interface Monitor {
   readonly agent?: string;
-  readonly prometheus?: { readonly exporter?: { readonly args?: readonly string[]; readonly env?: readonly unknown[]; readonly port?: number; readonly resources?: unknown; readonly securityContext?: unknown } };
+  readonly prometheus?: {
+    readonly exporter?: { readonly args?: readonly string[]; readonly env?: readonly V1EnvVar[]; readonly port?: number; readonly resources?: V1ResourceRequirements; readonly securityContext?: V1SecurityContext };
+  };
 }
 
 export interface TypedObjectRef {
@@ -67,7 +71,7 @@ export interface CertificateSpec {
   readonly ipAddresses?: readonly string[];
   readonly uris?: readonly string[];
   readonly emailAddresses?: readonly string[];
-  readonly privateKey?: { readonly encoding?: string };
+  readonly privateKey?: { readonly encoding?: PrivateKeyEncoding };
 }
 
 export interface PodTemplate {

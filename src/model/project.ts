@@ -6,6 +6,19 @@ export const SCHEDULING_GATE = 'pxc-tls.dev/certificates-ready';
 /** On every generated object: the name of the PerconaXtraDB (same namespace) it was rendered from. */
 export const GENERATED_FROM_ANNOTATION = 'pxc-tls.dev/database';
 
+/**
+ * On every generated object: a digest of the database's name and the object's own group, kind and
+ * name (src/function/ownership.ts). Only an object whose mark matches is pxc-tls's to replace or
+ * remove: the annotations copied onto another object, or from another database, do not match.
+ */
+export const GENERATED_MARK_ANNOTATION = 'pxc-tls.dev/generated';
+
+/**
+ * On a PerconaXtraDB: pxc-tls added its `config.kubernetes.io/local-config` mark (value "true"),
+ * and takes it off again when it stops rendering the database. A mark without it is the user's.
+ */
+export const LOCAL_CONFIG_ADDED_ANNOTATION = 'pxc-tls.dev/local-config-added';
+
 /** On certificate Secrets (placeholder and, through secretTemplate, the issued one): which alias it holds. */
 export const CERT_ALIAS_LABEL = 'pxc-tls.dev/certificate-alias';
 
@@ -23,6 +36,16 @@ export const WORKLOAD_SYNC_WAVE = '0';
 /** kpt's annotations for where an item lives in the package (krm-conventions §3). */
 export const PATH_ANNOTATIONS = ['config.kubernetes.io/path', 'internal.config.kubernetes.io/path'] as const;
 export const INDEX_ANNOTATIONS = ['config.kubernetes.io/index', 'internal.config.kubernetes.io/index'] as const;
+
+/** Annotations pxc-tls reads on input objects: each must be a string (kpt and kustomize write strings). */
+export const BOOKKEEPING_ANNOTATIONS: readonly string[] = [
+  ...PATH_ANNOTATIONS,
+  ...INDEX_ANNOTATIONS,
+  LOCAL_CONFIG_ANNOTATION,
+  GENERATED_FROM_ANNOTATION,
+  GENERATED_MARK_ANNOTATION,
+  LOCAL_CONFIG_ADDED_ANNOTATION,
+];
 
 /**
  * The in-pod agent (PREAMBLE "Agreed interfaces"; issue 11): its container, and the TCP port it

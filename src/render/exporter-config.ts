@@ -4,13 +4,13 @@
  * inside; we render a ConfigMap that holds only where to connect and with which certificate —
  * user and password reach the exporter from the auth Secret through its environment.
  */
-import { KubeObject } from '../krm/types';
 import { DB_PORT, EXPORTER_CONFIG_KEY } from '../model/kubedb';
+import { ConfigMap } from './kube';
 import { renderedMeta } from './meta';
 import { DatabaseModel } from './resolve';
 import { exporterConfigName } from '../model/names';
 import { WORKLOAD_SYNC_WAVE } from '../model/project';
-import { certFilePath } from './statefulset';
+import { certFilePath } from './volumes';
 import { exporterNeedsServerCA } from './trust';
 
 /**
@@ -30,7 +30,7 @@ export function exporterConfigText(serverCA: 'metrics-exporter' | 'server' = 'me
   ].join('\n');
 }
 
-export function renderExporterConfig(model: DatabaseModel): KubeObject {
+export function renderExporterConfig(model: DatabaseModel): ConfigMap {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -1,5 +1,5 @@
 /** Metadata every rendered object carries: namespace, labels, and the annotation naming its database. */
-import { ObjectMeta } from '../krm/types';
+import { ObjectMeta } from './kube';
 import { DatabaseModel } from './resolve';
 import { ARGO_SYNC_WAVE_ANNOTATION, GENERATED_FROM_ANNOTATION } from '../model/project';
 

@@ -9,7 +9,7 @@ import { EXPECTED, formatTable, NAMESPACES, parseTable, podsOf, PORTS, RESTRICTE
 const MONITOR = { monitor: { agent: 'prometheus.io/operator', prometheus: { exporter: { port: 56790 } } } };
 
 function render(networkPolicies: Partial<NetworkPolicyOptions> = {}, monitored = false, mode: RenderOptions['mode'] = 'standalone'): KubeObject[] {
-  const options: RenderOptions = { ...DEFAULT_RENDER_OPTIONS, images: {}, mode, networkPolicies: { ...DEFAULT_RENDER_OPTIONS.networkPolicies, ...networkPolicies } };
+  const options: RenderOptions = { ...DEFAULT_RENDER_OPTIONS, mode, networkPolicies: { ...DEFAULT_RENDER_OPTIONS.networkPolicies, ...networkPolicies } };
   const orders = perconaXtraDB('orders', ...(monitored ? [withSpec(MONITOR)] : []));
   const ledger = perconaXtraDB('ledger', withSpec(MONITOR));
   return [...renderDatabase(resolveDatabase(orders, options)), ...renderDatabase(resolveDatabase(ledger, options))];
@@ -94,13 +94,13 @@ describe('the rendered NetworkPolicies', () => {
 
   it('follow the exporter port and the monitoring namespace the config names', () => {
     const objects = render({ monitoringNamespace: 'observability' }, true).filter((o) => o.metadata.namespace === 'demo');
-    const orders = renderDatabase(resolveDatabase(perconaXtraDB('orders', withSpec({ monitor: { agent: 'prometheus.io/builtin', prometheus: { exporter: { port: 9104 } } } })), { ...DEFAULT_RENDER_OPTIONS, images: {}, networkPolicies: { enabled: true, monitoringNamespace: 'observability' } }));
+    const orders = renderDatabase(resolveDatabase(perconaXtraDB('orders', withSpec({ monitor: { agent: 'prometheus.io/builtin', prometheus: { exporter: { port: 9104 } } } })), { ...DEFAULT_RENDER_OPTIONS, networkPolicies: { enabled: true, monitoringNamespace: 'observability' } }));
     expect(policy(orders, 'orders-pxc-tls-metrics').spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 9104 }] }]);
     expect(objects.length).toBeGreaterThan(0);
   });
 
   it('come before the StatefulSet (kubectl apply sends them first) and are not rendered in kubedb mode', () => {
-    const kinds = renderDatabase(resolveDatabase(perconaXtraDB('orders'), { ...DEFAULT_RENDER_OPTIONS, images: {} })).map((o) => o.kind);
+    const kinds = renderDatabase(resolveDatabase(perconaXtraDB('orders'), { ...DEFAULT_RENDER_OPTIONS })).map((o) => o.kind);
     expect(kinds.lastIndexOf('NetworkPolicy')).toBeLessThan(kinds.indexOf('StatefulSet'));
     expect(render({}, true, 'kubedb').filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
   });

@@ -10,16 +10,12 @@
  * Anything else the pods might listen on (the X protocol, PXC's admin port) is closed. Ports are
  * numbers, not names: a named port matches only where a container declares it.
  */
-import type { V1LabelSelector, V1NetworkPolicy, V1NetworkPolicyIngressRule, V1NetworkPolicyPeer, V1NetworkPolicySpec } from '@kubernetes/client-node';
-import { KubeObject } from '../krm/types';
+import type { V1NetworkPolicyPeer } from '@kubernetes/client-node';
 import { DB_PORT, GALERA_PORTS } from '../model/kubedb';
 import { AGENT_PORT, NAMESPACE_NAME_LABEL, NETWORK_POLICY_SUFFIX, WORKLOAD_SYNC_WAVE } from '../model/project';
+import { NetworkPolicy, NetworkPolicyIngressRule } from './kube';
 import { renderedMeta } from './meta';
 import { DatabaseModel } from './resolve';
-
-/** client-node calls `from` `_from` (a reserved word for its generator); on the wire it is `from`. */
-export type IngressRule = Omit<V1NetworkPolicyIngressRule, '_from'> & { from?: V1NetworkPolicyPeer[] };
-export type NetworkPolicy = Omit<V1NetworkPolicy, 'spec'> & KubeObject & { spec: Omit<V1NetworkPolicySpec, 'ingress'> & { podSelector: V1LabelSelector; ingress: IngressRule[] } };
 
 /** The ports only members use (pxc-docs secure-network.md: 4567 write-sets, 4568 IST, 4444 SST via xtrabackup), and the agent's. */
 export const MEMBER_PORTS: readonly number[] = [...GALERA_PORTS.map((p) => p.containerPort), AGENT_PORT];
@@ -32,7 +28,7 @@ function tcp(ports: readonly number[]): Array<{ protocol: string; port: number }
   return ports.map((port) => ({ protocol: 'TCP', port }));
 }
 
-function policy(model: DatabaseModel, name: string, ingress: IngressRule[]): NetworkPolicy {
+function policy(model: DatabaseModel, name: string, ingress: NetworkPolicyIngressRule[]): NetworkPolicy {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -51,7 +47,7 @@ export function renderNetworkPolicies(model: DatabaseModel): NetworkPolicy[] {
   if (!options.enabled) return [];
   const policies = [policy(model, networkPolicyName(model.name, 'members'), [{ from: [members(model)], ports: tcp(MEMBER_PORTS) }])];
   // No `from`: every source. With mysqlFrom, the database's own pods are always among the sources.
-  const mysqlRule: IngressRule = options.mysqlFrom ? { from: [members(model), ...options.mysqlFrom], ports: tcp([DB_PORT]) } : { ports: tcp([DB_PORT]) };
+  const mysqlRule: NetworkPolicyIngressRule = options.mysqlFrom ? { from: [members(model), ...options.mysqlFrom], ports: tcp([DB_PORT]) } : { ports: tcp([DB_PORT]) };
   policies.push(policy(model, networkPolicyName(model.name, 'mysql'), [mysqlRule]));
   if (model.monitored) {
     const monitoring: V1NetworkPolicyPeer = { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: options.monitoringNamespace } } };

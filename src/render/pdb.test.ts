@@ -4,7 +4,7 @@ import { maxUnavailable, renderPodDisruptionBudget } from './pdb';
 import { renderDatabase } from './render';
 import { resolveDatabase } from './resolve';
 
-const model = (...mods: Parameters<typeof withSpec>[0][]) => resolveDatabase(perconaXtraDB('orders', ...mods.map(withSpec)), { ...DEFAULT_RENDER_OPTIONS, images: {} });
+const model = (...mods: Parameters<typeof withSpec>[0][]) => resolveDatabase(perconaXtraDB('orders', ...mods.map(withSpec)), { ...DEFAULT_RENDER_OPTIONS });
 
 describe('the PodDisruptionBudget (KubeDB SyncPetSetPodDisruptionBudget)', () => {
   it.each([[3, 1], [4, 1], [5, 2], [7, 3]])('%d replicas → maxUnavailable %d (a minority of the members)', (replicas, expected) => expect(maxUnavailable(replicas)).toBe(expected));

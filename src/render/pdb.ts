@@ -5,13 +5,10 @@
  * — a drain takes at most a minority of the Galera members at once. None while halted (no pods;
  * KubeDB deletes it at replicas ≤ 1).
  */
-import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
-import { KubeObject } from '../krm/types';
 import { WORKLOAD_SYNC_WAVE } from '../model/project';
+import { PodDisruptionBudget } from './kube';
 import { renderedMeta } from './meta';
 import { DatabaseModel } from './resolve';
-
-export type PodDisruptionBudget = Omit<V1PodDisruptionBudget, 'metadata'> & KubeObject;
 
 export function maxUnavailable(replicas: number): number {
   return Math.max(1, Math.floor((replicas - 1) / 2));

@@ -4,8 +4,8 @@
  * are inferred from what the coordinator and entrypoint read (pods of the database, its Secrets,
  * events, the PerconaXtraDB object), each kept to the database's own objects where RBAC allows.
  */
-import { KubeObject } from '../krm/types';
 import { KUBEDB_GROUP } from '../model/kubedb';
+import { Role, RoleBinding, ServiceAccount } from './kube';
 import { renderedMeta } from './meta';
 import { DatabaseModel } from './resolve';
 import { WORKLOAD_SYNC_WAVE } from '../model/project';
@@ -17,12 +17,12 @@ export function serviceAccountNameOf(model: DatabaseModel): string {
 }
 
 /** Only a defaulted ServiceAccount is ours to render; a named one belongs to the user. */
-export function renderServiceAccount(model: DatabaseModel): KubeObject | undefined {
+export function renderServiceAccount(model: DatabaseModel): ServiceAccount | undefined {
   if (serviceAccountNameOf(model) !== model.name) return undefined;
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: renderedMeta(model, model.name, { syncWave: WORKLOAD_SYNC_WAVE }) };
 }
 
-export function renderRole(model: DatabaseModel): KubeObject {
+export function renderRole(model: DatabaseModel): Role {
   const secrets = [model.authSecretName, model.monitorSecretName, model.replicationSecretName, ...Object.values(model.certificates).map((c) => c.secretName)];
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -37,7 +37,7 @@ export function renderRole(model: DatabaseModel): KubeObject {
   };
 }
 
-export function renderRoleBinding(model: DatabaseModel): KubeObject {
+export function renderRoleBinding(model: DatabaseModel): RoleBinding {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',

@@ -1,7 +1,7 @@
 /** Everything rendered for one database, in a stable order. */
-import { KubeObject } from '../krm/types';
 import { renderCertificate } from './certificate';
 import { renderExporterConfig } from './exporter-config';
+import { RenderedObject } from './kube';
 import { CERT_ALIASES } from '../model/kubedb';
 import { DatabaseModel, MAX_COMMON_NAME_LENGTH } from './resolve';
 import { Problem, warning } from './problems';
@@ -12,13 +12,14 @@ import { renderNetworkPolicies } from './network-policy';
 import { renderPodDisruptionBudget } from './pdb';
 import { resourceWarnings } from './resources';
 import { trustWarnings } from './trust';
-import { renderStatefulSet, UNRENDERED_POD_FIELDS } from './statefulset';
+import { renderStatefulSet } from './statefulset';
+import { UNRENDERED_POD_FIELDS } from './user-template';
 
-export function renderDatabase(model: DatabaseModel): KubeObject[] {
+export function renderDatabase(model: DatabaseModel): RenderedObject[] {
   const certificates = CERT_ALIASES.map((alias) => model.certificates[alias]);
   // Placeholders before their Certificates: `kubectl apply -f` sends objects in file order, and a
   // placeholder arriving after cert-manager created the Secret would be refused (type is immutable).
-  const objects = [...certificates.map((c) => renderPlaceholderSecret(model, c)), ...certificates.map((c) => renderCertificate(model, c))];
+  const objects: RenderedObject[] = [...certificates.map((c) => renderPlaceholderSecret(model, c)), ...certificates.map((c) => renderCertificate(model, c))];
   if (model.options.mode === 'kubedb') return objects;
   objects.push(renderPrimaryService(model), renderGoverningService(model));
   if (model.monitored) objects.push(renderStatsService(model), renderExporterConfig(model));

@@ -1,5 +1,5 @@
 import { DEFAULT_RENDER_OPTIONS } from '../model/options';
-import { perconaXtraDB, withTLS } from '../test-support/fixtures';
+import { withSpec, perconaXtraDB, withTLS } from '../test-support/fixtures';
 import { mergeStringSet, resolveDatabase } from './resolve';
 
 describe('mergeStringSet (KM stringSetMerger)', () => {
@@ -17,7 +17,7 @@ describe('mergeStringSet (KM stringSetMerger)', () => {
 });
 
 describe('resolveDatabase', () => {
-  const options = { ...DEFAULT_RENDER_OPTIONS, images: {} };
+  const options = { ...DEFAULT_RENDER_OPTIONS, images: { versions: {}, mirror: {} } };
 
   it('gives the docs example server certificate exactly as KubeDB shows it', () => {
     const server = resolveDatabase(perconaXtraDB(), options).certificates.server;
@@ -65,9 +65,26 @@ describe('resolveDatabase', () => {
     expect(model.certificates.server.commonName).toBeUndefined();
   });
 
-  it('applies image overrides over the catalog', () => {
-    const model = resolveDatabase(perconaXtraDB(), { ...options, images: { exporter: 'mirror.example/mysqld-exporter:v0.18.0' } });
-    expect(model.images).toMatchObject({ db: 'ghcr.io/appscode-images/percona-xtradb-cluster:8.4.3', exporter: 'mirror.example/mysqld-exporter:v0.18.0' });
+  it('applies a version\'s own image override only to databases of that version', () => {
+    const images = { versions: { '8.4.3': { db: 'registry.example.com/pxc:8.4.3-patched' } }, mirror: {} };
+    const own = resolveDatabase(perconaXtraDB(), { ...options, images });
+    expect(own.images).toMatchObject({ db: 'registry.example.com/pxc:8.4.3-patched', exporter: 'docker.io/prom/mysqld-exporter:v0.18.0' });
+    expect(own.replacedImages).toEqual([{ component: 'db', from: 'ghcr.io/appscode-images/percona-xtradb-cluster:8.4.3', to: 'registry.example.com/pxc:8.4.3-patched', by: 'version 8.4.3' }]);
+    const other = resolveDatabase(perconaXtraDB('sample-pxc', withSpec({ version: '8.0.40' })), { ...options, images });
+    expect(other.images.db).toBe('ghcr.io/appscode-images/percona-xtradb-cluster:8.0.40');
+    expect(other.replacedImages).toEqual([]);
+  });
+
+  it('rewrites the registry of every catalog image a mirror names; a version\'s own override wins', () => {
+    const images = { versions: { '8.4.3': { init: 'own/init:1' } }, mirror: { 'ghcr.io': 'mirror.example/ghcr', 'docker.io/prom': 'mirror.example/prom' } };
+    const model = resolveDatabase(perconaXtraDB(), { ...options, images });
+    expect(model.images).toMatchObject({
+      db: 'mirror.example/ghcr/appscode-images/percona-xtradb-cluster:8.4.3',
+      coordinator: 'mirror.example/ghcr/kubedb/percona-xtradb-coordinator:v0.40.0-rc.0',
+      init: 'own/init:1',
+      exporter: 'mirror.example/prom/mysqld-exporter:v0.18.0',
+    });
+    expect(model.replacedImages.map((r) => `${r.component} by ${r.by}`)).toEqual(['db by mirror ghcr.io', 'coordinator by mirror ghcr.io', 'init by version 8.4.3', 'exporter by mirror docker.io/prom']);
   });
 
   it('propagates user labels except KubeDB\'s own keys', () => {

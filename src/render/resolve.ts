@@ -2,7 +2,7 @@
  * Resolves a validated PerconaXtraDB into everything the renderers need: names, images, labels and
  * the three certificates with KubeDB's defaults merged in. Pure; assumes `validateDatabase` passed.
  */
-import { CATALOG, VersionImages } from '../model/catalog';
+import { ReplacedImage, resolveImages, VersionImages } from '../model/catalog';
 import {
   CERT_ALIASES,
   CertAlias,
@@ -20,6 +20,7 @@ import {
 import { certificateName, defaultSecretName, DEFAULT_SERVER_IP_ADDRESSES, defaultServerDNSNames, primaryServiceDNS } from '../model/names';
 import { RenderOptions } from '../model/options';
 import { CertificateSpec, PerconaXtraDB, TypedObjectRef, X509Subject } from '../model/perconaxtradb';
+import { KeyUsage, PrivateKeyEncoding } from '../model/kubedb';
 
 export interface IssuerRef {
   name: string;
@@ -43,8 +44,8 @@ export interface ResolvedCertificate {
   ipAddresses: string[];
   uris: string[];
   emailAddresses: string[];
-  usages: string[];
-  privateKeyEncoding?: string;
+  usages: KeyUsage[];
+  privateKeyEncoding?: PrivateKeyEncoding;
 }
 
 export interface DatabaseModel {
@@ -55,6 +56,8 @@ export interface DatabaseModel {
   apiVersion: string;
   version: string;
   images: VersionImages;
+  /** Catalog images an override replaced (reported with the rendering). */
+  replacedImages: ReplacedImage[];
   replicas: number;
   /** KubeDB's `spec.halted`: pods go away, volumes stay. */
   halted: boolean;
@@ -81,7 +84,7 @@ export function resolveDatabase(db: PerconaXtraDB, options: RenderOptions): Data
   const namespace = db.metadata.namespace!;
   const spec = db.spec ?? {};
   const version = spec.version!;
-  const images = { ...CATALOG[version]!, ...options.images };
+  const { images, replaced } = resolveImages(version, options.images);
   const selector = {
     [LABEL.name]: LABEL_VALUE.name,
     [LABEL.instance]: name,
@@ -97,6 +100,7 @@ export function resolveDatabase(db: PerconaXtraDB, options: RenderOptions): Data
     apiVersion: db.apiVersion.split('/')[1] ?? db.apiVersion,
     version,
     images,
+    replacedImages: replaced,
     replicas: spec.replicas ?? DEFAULT_REPLICAS,
     halted: spec.halted === true,
     requireSSL: spec.requireSSL === true,

@@ -3,7 +3,7 @@ import { perconaXtraDB, withSpec } from '../test-support/fixtures';
 import { resolveDatabase } from './resolve';
 import { parseQuantity, resourceWarnings, withDefaultResources } from './resources';
 
-const durable = resolveDatabase(perconaXtraDB(), { ...DEFAULT_RENDER_OPTIONS, images: {} });
+const durable = resolveDatabase(perconaXtraDB(), { ...DEFAULT_RENDER_OPTIONS });
 const resourcesOf = (name: string, resources?: unknown, model = durable) => withDefaultResources(model, { name, ...(resources ? { resources } : {}) }).resources;
 
 describe('parseQuantity', () => {
@@ -49,13 +49,13 @@ describe('container resources: KubeDB\'s CPU and memory defaults, pxc-tls\'s eph
   it.each(cases)('%s', (_name, container, resources, expected) => expect(resourcesOf(container, resources)).toEqual(expected));
 
   it('Ephemeral storage with a size: the data emptyDir counts against the pod, so the database container\'s limit grows by it', () => {
-    const model = resolveDatabase(perconaXtraDB('e', withSpec({ storageType: 'Ephemeral', storage: { resources: { requests: { storage: '10Gi' } } } })), { ...DEFAULT_RENDER_OPTIONS, images: {} });
+    const model = resolveDatabase(perconaXtraDB('e', withSpec({ storageType: 'Ephemeral', storage: { resources: { requests: { storage: '10Gi' } } } })), { ...DEFAULT_RENDER_OPTIONS });
     expect(resourcesOf('perconaxtradb', undefined, model)).toMatchObject({ limits: { 'ephemeral-storage': String(18 * 2 ** 30) } });
     expect(resourcesOf('exporter', undefined, model)).toMatchObject({ limits: { 'ephemeral-storage': '256Mi' } });
   });
 
   it('Ephemeral storage without a size: the scratch limits, and a warning at spec.storageType', () => {
-    const model = resolveDatabase(perconaXtraDB('e', withSpec({ storageType: 'Ephemeral', storage: undefined })), { ...DEFAULT_RENDER_OPTIONS, images: {} });
+    const model = resolveDatabase(perconaXtraDB('e', withSpec({ storageType: 'Ephemeral', storage: undefined })), { ...DEFAULT_RENDER_OPTIONS });
     expect(resourcesOf('perconaxtradb', undefined, model)).toMatchObject({ limits: { 'ephemeral-storage': '8Gi' } });
     expect(resourceWarnings(model)).toEqual([{ severity: 'warning', path: 'spec.storageType', message: expect.stringMatching(/^is Ephemeral: the data lives in an emptyDir, which counts against the pod's ephemeral-storage limit \(8Gi/) }]);
     expect(resourceWarnings(durable)).toEqual([]);

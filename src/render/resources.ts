@@ -12,6 +12,7 @@
  * by the `spec.storage` size (a render warning when there is none).
  * A value the user set for a resource is never replaced.
  */
+import type { V1Container } from '@kubernetes/client-node';
 import { CONTAINER } from '../model/kubedb';
 import { Problem, warning } from './problems';
 import { DatabaseModel } from './resolve';
@@ -84,7 +85,7 @@ export function resourceWarnings(model: DatabaseModel): Problem[] {
 }
 
 /** The container with its resources defaulted; containers pxc-tls does not render are returned as they are. */
-export function withDefaultResources<T extends Record<string, unknown> & { name: string }>(model: DatabaseModel, container: T): T {
+export function withDefaultResources(model: DatabaseModel, container: V1Container): V1Container {
   const defaults = KUBEDB_DEFAULTS[container.name];
   if (!defaults) return container;
   const user = (container.resources ?? {}) as Resources;
@@ -98,5 +99,6 @@ export function withDefaultResources<T extends Record<string, unknown> & { name:
   const resources: Resources = { ...user, requests: out.requests };
   if (Object.keys(out.limits).length > 0) resources.limits = out.limits;
   else delete resources.limits;
-  return { ...container, resources };
+  // A user's quantity may be a YAML number (`cpu: 1`): kept as written, which the API server accepts.
+  return { ...container, resources: resources as V1Container['resources'] };
 }

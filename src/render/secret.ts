@@ -3,13 +3,13 @@
  * data/stringData, so a GitOps tool owns no key cert-manager writes (cert-manager keeps the type of
  * a Secret that exists before issuance), and Prune=false so Argo CD never deletes issued material.
  */
-import { KubeObject } from '../krm/types';
 import { certificateSecretLabels } from './certificate';
+import { Secret } from './kube';
 import { renderedMeta } from './meta';
 import { DatabaseModel, ResolvedCertificate } from './resolve';
 import { ARGO_NO_PRUNE, ARGO_SYNC_OPTIONS_ANNOTATION, CERTIFICATE_SYNC_WAVE } from '../model/project';
 
-export function renderPlaceholderSecret(model: DatabaseModel, certificate: ResolvedCertificate): KubeObject {
+export function renderPlaceholderSecret(model: DatabaseModel, certificate: ResolvedCertificate): Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',

@@ -3,7 +3,7 @@ import { perconaXtraDB, withSpec } from '../test-support/fixtures';
 import { resolveDatabase } from './resolve';
 import { renderGoverningService, renderPrimaryService, renderStatsService } from './service';
 
-const model = (db = perconaXtraDB()) => resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: {} });
+const model = (db = perconaXtraDB()) => resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: { versions: {}, mirror: {} } });
 
 describe('Services', () => {
   it('primary: ClusterIP, port primary → db, selecting the database\'s pods', () => {

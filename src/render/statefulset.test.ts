@@ -4,13 +4,10 @@ import { resolveDatabase } from './resolve';
 import { renderStatefulSet } from './statefulset';
 import { RenderOptions } from '../model/options';
 
-type Pod = { schedulingGates?: { name: string }[]; containers: Container[]; initContainers: Container[]; volumes: Array<Record<string, unknown> & { name: string }>; [k: string]: unknown };
-type Container = { name: string; args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; volumeMounts?: Array<{ name: string; mountPath: string }>; [k: string]: unknown };
-
 function render(db = perconaXtraDB(), options: Partial<RenderOptions> = {}) {
-  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: {}, ...options }));
-  const spec = sts.spec as { replicas: number; serviceName: string; template: { spec: Pod }; volumeClaimTemplates?: unknown[] };
-  const pod = spec.template.spec;
+  const sts = renderStatefulSet(resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: { versions: {}, mirror: {} }, ...options }));
+  const spec = sts.spec!;
+  const pod = spec.template.spec!;
   const container = (name: string) => pod.containers.find((c) => c.name === name);
   return { sts, spec, pod, container };
 }
@@ -34,7 +31,7 @@ describe('renderStatefulSet', () => {
       { name: 'tls-server-config', mountPath: '/etc/mysql/certs/server', readOnly: true },
       { name: 'tls-client-config', mountPath: '/etc/mysql/certs/client', readOnly: true },
     ]));
-    expect(pod.volumes.find((v) => v.name === 'tls-server-config')).toEqual({
+    expect(pod.volumes!.find((v) => v.name === 'tls-server-config')).toEqual({
       name: 'tls-server-config',
       secret: { secretName: 'sample-pxc-server-cert', items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], defaultMode: 0o440 },
     });

@@ -10,7 +10,7 @@ const MONITOR = { monitor: { agent: 'prometheus.io/operator' } };
 
 function model(certificates: unknown[], monitored = true, mode: RenderOptions['mode'] = 'standalone') {
   const db = perconaXtraDB('orders', withTLS({ issuerRef: SHARED, certificates }), ...(monitored ? [withSpec(MONITOR)] : []));
-  return resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, images: {}, mode });
+  return resolveDatabase(db, { ...DEFAULT_RENDER_OPTIONS, mode });
 }
 
 function wiring(m: ReturnType<typeof model>) {

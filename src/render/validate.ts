@@ -3,11 +3,13 @@
  * database and what the rest of the list holds. All problems are reported, not just the first.
  */
 import { CATALOG, KNOWN_VERSIONS } from '../model/catalog';
-import { CERT_ALIASES, FORBIDDEN_ENV, ISSUER_GROUP, ISSUER_KINDS, MIN_REPLICAS, PROMETHEUS_AGENTS, SERVICE_ALIASES, VOLUME } from '../model/kubedb';
+import { CERT_ALIASES, ISSUER_GROUP, KUBEDB_GROUP, ISSUER_KINDS, MIN_REPLICAS, PROMETHEUS_AGENTS } from '../model/kubedb';
 import { isDNSName, isEmailAddress, isIPAddress, isLabelName, isSubdomainName, isURI, parseGoDuration } from '../model/formats';
 import { checkType, error, isString, Problem, warning } from './problems';
 import { CertificateSpec, Monitor, PerconaXtraDB, TypedObjectRef } from '../model/perconaxtradb';
 import { isPlainObject } from '../krm/types';
+import { checkAgainstSchema } from './schema-check';
+import { checkPodTemplate, checkServiceTemplates } from './validate-templates';
 
 /** Issuers and ClusterIssuers present in the ResourceList. */
 export interface IssuerIndex {
@@ -16,13 +18,12 @@ export interface IssuerIndex {
   readonly clusterIssuers: ReadonlySet<string>;
 }
 
-type Check = (db: PerconaXtraDB, issuers: IssuerIndex) => Problem[];
+export type Check = (db: PerconaXtraDB, issuers: IssuerIndex) => Problem[];
 
 /** cert-manager's limits (cert-manager validation: duration ≥ 1h, renewBefore ≥ 5m and < duration). */
 const MIN_DURATION_SECONDS = 3600;
 const MIN_RENEW_BEFORE_SECONDS = 300;
 const PRIVATE_KEY_ENCODINGS = ['PKCS1', 'PKCS8'];
-const RESERVED_VOLUMES = new Set<string>(Object.values(VOLUME));
 
 /** TLS is on when `spec.tls.issuerRef` is set: KubeDB's SetTLSDefaults runs only then. */
 export function hasTLS(db: PerconaXtraDB): boolean {
@@ -234,71 +235,6 @@ const checkMonitor: Check = (db) => {
   return problems;
 };
 
-const checkPodTemplate: Check = (db) => {
-  const template = db.spec?.podTemplate;
-  if (template === undefined || template === null) return [];
-  if (!isPlainObject(template)) return checkType('spec.podTemplate', template, 'object');
-  const spec = template.spec;
-  if (spec === undefined || spec === null) return [];
-  if (!isPlainObject(spec)) return checkType('spec.podTemplate.spec', spec, 'object');
-  const problems: Problem[] = [];
-  const checkEnv = (path: string, env: unknown): void => {
-    if (env === undefined) return;
-    if (!Array.isArray(env)) {
-      problems.push(...checkType(path, env, 'list'));
-      return;
-    }
-    env.forEach((variable, index) => {
-      if (isPlainObject(variable) && FORBIDDEN_ENV.includes(variable.name as string)) {
-        problems.push(error(`${path}[${index}].name`, `${String(variable.name)} cannot be set here: the root password comes from the auth Secret`));
-      }
-    });
-  };
-  checkEnv('spec.podTemplate.spec.env', spec.env);
-  for (const field of ['containers', 'initContainers'] as const) {
-    const containers = spec[field];
-    if (containers === undefined) continue;
-    if (!Array.isArray(containers)) {
-      problems.push(...checkType(`spec.podTemplate.spec.${field}`, containers, 'list'));
-      continue;
-    }
-    containers.forEach((container, index) => {
-      const path = `spec.podTemplate.spec.${field}[${index}]`;
-      if (!isPlainObject(container) || !isString(container.name) || container.name === '') problems.push(error(`${path}.name`, 'is required'));
-      else checkEnv(`${path}.env`, container.env);
-    });
-  }
-  const volumes = spec.volumes;
-  if (Array.isArray(volumes)) {
-    volumes.forEach((volume, index) => {
-      if (isPlainObject(volume) && RESERVED_VOLUMES.has(volume.name as string)) {
-        problems.push(error(`spec.podTemplate.spec.volumes[${index}].name`, `"${String(volume.name)}" is reserved for a volume pxc-tls renders`));
-      }
-    });
-  } else problems.push(...checkType('spec.podTemplate.spec.volumes', volumes, 'list'));
-  return problems;
-};
-
-const checkServiceTemplates: Check = (db) => {
-  const templates = db.spec?.serviceTemplates;
-  if (templates === undefined || templates === null) return [];
-  if (!Array.isArray(templates)) return checkType('spec.serviceTemplates', templates, 'list');
-  const problems: Problem[] = [];
-  const seen = new Set<string>();
-  templates.forEach((template, index) => {
-    const path = `spec.serviceTemplates[${index}].alias`;
-    const alias = isPlainObject(template) ? template.alias : undefined;
-    if (!isString(alias) || !(SERVICE_ALIASES as readonly string[]).includes(alias)) {
-      problems.push(error(path, `must be one of ${SERVICE_ALIASES.join(', ')}, got ${JSON.stringify(alias ?? null)}`));
-    } else if (seen.has(alias)) problems.push(error(path, `duplicate alias "${alias}"`));
-    else {
-      seen.add(alias);
-      if (alias === 'standby') problems.push(warning(path, 'PerconaXtraDB has no standby Service; this template is ignored'));
-    }
-  });
-  return problems;
-};
-
 /** The checks, in the order their findings are reported. */
 const CHECKS: readonly Check[] = [
   checkName, // the name every derived object starts from
@@ -314,9 +250,12 @@ const CHECKS: readonly Check[] = [
   checkServiceTemplates,
 ];
 
-/** A database without TLS is passed through; only a TLS request that cannot be honoured is a problem. */
+/**
+ * A database without TLS is passed through; what KubeDB's CRD schema refuses and a TLS request that
+ * cannot be honoured are problems.
+ */
 export function validateWithoutTLS(db: PerconaXtraDB, issuers: IssuerIndex): Problem[] {
-  return [...checkRequireSSL(db, issuers), ...checkTLS(db, issuers)];
+  return withSchemaProblems(db, [...checkRequireSSL(db, issuers), ...checkTLS(db, issuers)]);
 }
 
 export function validateDatabase(db: PerconaXtraDB, issuers: IssuerIndex): Problem[] {
@@ -326,5 +265,17 @@ export function validateDatabase(db: PerconaXtraDB, issuers: IssuerIndex): Probl
     // Without a usable name, namespace or spec the later checks only repeat the same problem.
     if (check === checkSpec && problems.some((p) => p.severity === 'error')) break;
   }
-  return problems;
+  return withSchemaProblems(db, problems);
+}
+
+/**
+ * The schema's findings first (the object's shape), then ours. Where both found an error at the same
+ * path ours says more and is kept; ours below a path the schema already refused are left out.
+ */
+function withSchemaProblems(db: PerconaXtraDB, problems: readonly Problem[]): Problem[] {
+  const schema = checkAgainstSchema(db, db.apiVersion.slice(KUBEDB_GROUP.length + 1));
+  const ours = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.path));
+  const refused = schema.flatMap((p) => (p.path === undefined ? [] : [p.path]));
+  const below = (path: string | undefined) => path !== undefined && refused.some((r) => path.startsWith(r + '.') || path.startsWith(r + '['));
+  return [...schema.filter((p) => !ours.has(p.path)), ...problems.filter((p) => !below(p.path))];
 }

@@ -40,8 +40,13 @@ export const withoutTLS: Mod = (db) => {
   delete db.spec.tls;
   delete db.spec.requireSSL;
 };
+/** The same database as kubedb.com/v1alpha2 (whose deletionPolicy is called terminationPolicy). */
 export const v1alpha2: Mod = (db) => {
   db.apiVersion = 'kubedb.com/v1alpha2';
+  if ('deletionPolicy' in db.spec) {
+    db.spec.terminationPolicy = db.spec.deletionPolicy;
+    delete db.spec.deletionPolicy;
+  }
 };
 
 export function issuer(name = 'px-issuer', namespace = 'demo'): KubeObject {

@@ -42,6 +42,13 @@ export interface SecretObject {
 
 export interface CertificateObject {
   metadata: Meta;
-  spec?: { secretName?: string };
+  spec?: {
+    secretName?: string;
+    /** The issuer it is issued by (the watcher's CA check follows it). */
+    issuerRef?: { name?: string; kind?: string; group?: string };
+    /** A CA Certificate, and whether its key survives a renewal (src/model/ca-rotation.ts). */
+    isCA?: boolean;
+    privateKey?: { rotationPolicy?: string };
+  };
   status?: { conditions?: Condition[]; notAfter?: string; notBefore?: string; revision?: number };
 }

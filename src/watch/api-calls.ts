@@ -2,14 +2,15 @@
  * Every API call the watcher makes, in one place: kube.ts issues requests only through these
  * entries, and the RBAC of examples/watcher/ is tested against this list (nothing missing,
  * nothing extra). `scope: 'watched'` calls go to the namespaces it watches; `'lease'` ones to the
- * Lease's namespace only.
+ * Lease's namespace only; `'cluster'` ones are cluster-scoped, made only by a watcher of all
+ * namespaces (the cluster-wide install's ClusterRole grants them, the namespaced Role cannot).
  */
 
 export interface ApiCall {
   group: string;
   resource: string;
   verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch';
-  scope: 'watched' | 'lease';
+  scope: 'watched' | 'lease' | 'cluster';
 }
 
 export const API_CALLS = {
@@ -29,6 +30,10 @@ export const API_CALLS = {
   // list/watch). `patch` could change more: examples/watcher's admission policy refuses anything else.
   getStatefulSet: { group: 'apps', resource: 'statefulsets', verb: 'get', scope: 'watched' },
   patchStatefulSet: { group: 'apps', resource: 'statefulsets', verb: 'patch', scope: 'watched' },
+  // The CA check (renewal.ts): the issuer a database's Certificates name, read by name and cached;
+  // its spec.ca.secretName leads to the CA Certificate in the informer cache. No list/watch.
+  getIssuer: { group: 'cert-manager.io', resource: 'issuers', verb: 'get', scope: 'watched' },
+  getClusterIssuer: { group: 'cert-manager.io', resource: 'clusterissuers', verb: 'get', scope: 'cluster' },
   getLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'get', scope: 'lease' },
   createLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', scope: 'lease' },
   updateLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', scope: 'lease' },

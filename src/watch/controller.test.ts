@@ -3,7 +3,7 @@ import { SCHEDULING_GATE } from '../model/project';
 import { Controller } from './controller';
 import { createLogger } from './log';
 import { watcherMetrics } from './metrics';
-import { CONDITION_TYPE, EVENT_NOT_READY, EVENT_VERIFIED, VERDICT_ANNOTATION } from './record';
+import { CONDITION_TYPE, EVENT_NOT_READY, EVENT_VERIFIED, VERDICT_ANNOTATION, type Warning } from './record';
 import { CertFactory, certificate, Pem, secret } from '../tls/testing/certs';
 import { FakeApi, pod, statefulSet } from './testing/objects';
 import type { PodObject } from './types';
@@ -50,7 +50,7 @@ function database(api: FakeApi, db: string, kind = db): void {
   );
 }
 
-function controller(api: FakeApi, leader = { value: true }, synced = { value: true }) {
+function controller(api: FakeApi, leader = { value: true }, synced = { value: true }, warnings?: (key: string) => Warning[] | undefined) {
   const lines: string[] = [];
   let t = 0;
   const metrics = watcherMetrics({ gatedPods: () => 0, verdicts: () => new Map(), leader: () => leader.value });
@@ -66,6 +66,7 @@ function controller(api: FakeApi, leader = { value: true }, synced = { value: tr
     now: () => new Date(),
     monotonic: () => (t += 100),
     eventSuffix: () => String(t),
+    ...(warnings ? { warnings } : {}),
   }, () => undefined);
   return { c, lines, metrics };
 }
@@ -418,5 +419,122 @@ describe('the verdict annotation on the StatefulSet: written only when it is mis
     database(api, 'wrongca');
     await controller(api, { value: false }).c.reconcile(`${NS}/wrongca`);
     expect(ops(api)).toEqual([]);
+  });
+});
+
+describe('warnings ride along in the verdict annotation, after the verdict, and never hold a gate', () => {
+  const verdictOn = (api: FakeApi, db: string) => api.statefulSets.get(`${NS}/${db}`)!.metadata.annotations?.[VERDICT_ANNOTATION];
+  const ops = (api: FakeApi, from = 0) => api.calls.slice(from).filter((x) => x.op === 'getStatefulSet' || x.op === 'patchStatefulSet').map((x) => x.op);
+  const STALE: Warning = { reason: 'ServedCertificateStale', message: 'the certificate demo/valid-1 serves (valid until 2027-01-01T00:00:00Z) is older than its Secret\'s' };
+  const CA: Warning = { reason: 'CARekeyedAtRenewal', message: 'Certificate demo/px-ca (isCA: true) writes Secret px-ca | and more' };
+
+  async function settled(warnings: { list: Warning[] }) {
+    const api = new FakeApi();
+    database(api, 'valid');
+    const ctl = controller(api, { value: true }, { value: true }, () => warnings.list);
+    await ctl.c.reconcile(`${NS}/valid`); // ungates, shows the verdict
+    return { api, ctl };
+  }
+
+  test('a gated database: the verdict and the warnings are written together; the pods are ungated all the same', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    await controller(api, { value: true }, { value: true }, () => [CA]).c.reconcile(`${NS}/valid`);
+    expect([0, 1, 2].map((i) => gates(api, 'valid', i))).toEqual([[], [], []]);
+    expect(verdictOn(api, 'valid')).toBe(
+      'CertificatesVerified: verified 2 certificate Secret(s): valid-server-cert, valid-client-cert | CARekeyedAtRenewal: Certificate demo/px-ca (isCA: true) writes Secret px-ca / and more',
+    );
+  });
+
+  test('a settled database whose warnings change: one GET, one patch; the verdict it shows stays first', async () => {
+    const warnings = { list: [] as Warning[] };
+    const { api, ctl } = await settled(warnings);
+    const verdict = verdictOn(api, 'valid')!;
+    expect(verdict).toMatch(/^CertificatesVerified: /);
+    const from = api.calls.length;
+    warnings.list = [STALE];
+    ctl.c.warningsChanged(`${NS}/valid`);
+    await ctl.c.reconcile(`${NS}/valid`);
+    expect(ops(api, from)).toEqual(['getStatefulSet', 'patchStatefulSet']);
+    expect(verdictOn(api, 'valid')).toBe(`${verdict} | ServedCertificateStale: ${STALE.message}`);
+    // No pod condition or event comes from a warning: the verdict is not judged again.
+    expect(api.calls.slice(from).filter((x) => x.op !== 'getStatefulSet' && x.op !== 'patchStatefulSet')).toEqual([]);
+    // Cleared: back to the verdict alone.
+    warnings.list = [];
+    ctl.c.warningsChanged(`${NS}/valid`);
+    await ctl.c.reconcile(`${NS}/valid`);
+    expect(verdictOn(api, 'valid')).toBe(verdict);
+  });
+
+  test('reconciles of a settled database without a warnings change cost no call; a change to what is already shown costs none either', async () => {
+    const warnings = { list: [STALE] };
+    const { api, ctl } = await settled(warnings);
+    const from = api.calls.length;
+    await ctl.c.reconcile(`${NS}/valid`);
+    ctl.c.warningsChanged(`${NS}/valid`); // reported again, the same
+    await ctl.c.reconcile(`${NS}/valid`);
+    expect(ops(api, from)).toEqual([]);
+  });
+
+  test('a new leader finding the warnings already shown reads the StatefulSet once and writes nothing', async () => {
+    const warnings = { list: [STALE] };
+    const { api } = await settled(warnings);
+    const shown = verdictOn(api, 'valid');
+    const fresh = controller(api, { value: true }, { value: true }, () => warnings.list);
+    const from = api.calls.length;
+    fresh.c.warningsChanged(`${NS}/valid`);
+    await fresh.c.reconcile(`${NS}/valid`);
+    expect(ops(api, from)).toEqual(['getStatefulSet']);
+    expect(verdictOn(api, 'valid')).toBe(shown);
+  });
+
+  test('a database never gated (no verdict shown): warnings alone; once cleared, the annotation is removed', async () => {
+    const api = new FakeApi();
+    database(api, 'valid');
+    for (const i of [0, 1, 2]) api.pods.get(`${NS}/valid-${i}`)!.spec!.schedulingGates = [];
+    const warnings = { list: [CA] };
+    const { c } = controller(api, { value: true }, { value: true }, () => warnings.list);
+    c.warningsChanged(`${NS}/valid`);
+    await c.reconcile(`${NS}/valid`);
+    expect(verdictOn(api, 'valid')).toBe('CARekeyedAtRenewal: Certificate demo/px-ca (isCA: true) writes Secret px-ca / and more');
+    warnings.list = [];
+    c.warningsChanged(`${NS}/valid`);
+    await c.reconcile(`${NS}/valid`);
+    expect(api.calls.filter((x) => x.op === 'patchStatefulSet').pop()!.body).toEqual({ metadata: { uid: 'uid-sts-valid', annotations: { [VERDICT_ANNOTATION]: null } } });
+    expect(api.statefulSets.get(`${NS}/valid`)!.metadata.annotations).toEqual({ 'example.com/keep': 'me' });
+  });
+
+  test('before the warnings of a database are known (a new leader, its first look not done yet), those the StatefulSet shows are kept', async () => {
+    const api = new FakeApi();
+    database(api, 'wrongca');
+    await controller(api, { value: true }, { value: true }, () => [CA]).c.reconcile(`${NS}/wrongca`);
+    const shown = verdictOn(api, 'wrongca')!;
+    expect(shown).toMatch(/^UntrustedIssuer: .* \| CARekeyedAtRenewal: /);
+    // A new leader: the gated pods are judged again before its renewal monitor has run.
+    const known = { value: undefined as Warning[] | undefined };
+    const fresh = controller(api, { value: true }, { value: true }, () => known.value);
+    const from = api.calls.length;
+    await fresh.c.reconcile(`${NS}/wrongca`);
+    expect(ops(api, from)).toEqual(['getStatefulSet']);
+    expect(verdictOn(api, 'wrongca')).toBe(shown);
+    // Once known, they are what is shown.
+    known.value = [];
+    fresh.c.warningsChanged(`${NS}/wrongca`);
+    await fresh.c.reconcile(`${NS}/wrongca`);
+    expect(verdictOn(api, 'wrongca')).toBe(shown.split(' | ')[0]);
+  });
+
+  test('a follower notes the change and writes it once it leads', async () => {
+    const leader = { value: false };
+    const api = new FakeApi();
+    database(api, 'valid');
+    for (const i of [0, 1, 2]) api.pods.get(`${NS}/valid-${i}`)!.spec!.schedulingGates = [];
+    const { c } = controller(api, leader, { value: true }, () => [CA]);
+    c.warningsChanged(`${NS}/valid`);
+    await c.reconcile(`${NS}/valid`);
+    expect(api.calls).toEqual([]);
+    leader.value = true;
+    await c.reconcile(`${NS}/valid`);
+    expect(verdictOn(api, 'valid')).toMatch(/^CARekeyedAtRenewal: /);
   });
 });

@@ -10,8 +10,8 @@ import { gateIndex, removeGatePatch, type JsonPatchOp } from './gate';
 import type { Logger } from './log';
 import type { WatcherMetrics } from './metrics';
 import {
-  annotationUpToDate, conditionPatch, conditionUpToDate, controllerEvent, currentCondition, desiredCondition, podEvent,
-  statefulSetsOf, verdictAnnotation, verdictAnnotationPatch, type EventObject, type VerdictAnnotationPatch,
+  annotationUpToDate, composeAnnotation, conditionPatch, conditionUpToDate, controllerEvent, currentCondition, desiredCondition, gatePartOf, podEvent,
+  statefulSetsOf, warningsPartOf, VERDICT_ANNOTATION, verdictAnnotation, verdictAnnotationPatch, type EventObject, type VerdictAnnotationPatch, type Warning,
 } from './record';
 import { databaseOf, databaseRequirements, isGated } from './requirements';
 import { databaseKey, splitKey, type CertificateObject, type DatabaseKey, type OwnerReference, type PodObject, type SecretObject, type StatefulSetObject } from './types';
@@ -40,7 +40,10 @@ export interface Writer {
 interface AnnotationDue {
   namespace: string;
   owners: OwnerReference[];
-  value: string;
+  /** The gate's verdict; undefined: keep the one the StatefulSet shows (a warnings-only change of a settled database). */
+  gate?: string;
+  /** undefined: not known yet (the renewal monitor has not looked at the database): keep those shown. */
+  warnings?: Warning[];
 }
 
 export interface ControllerDeps {
@@ -58,6 +61,8 @@ export interface ControllerDeps {
   eventSuffix(): string;
   /** How soon a failing verdict is looked at again without any event (time-based checks). */
   recheckMs?: number;
+  /** The database's current warnings (renewal.ts: the CA's key rotation, served certificates), shown after the verdict; undefined until known. */
+  warnings?(key: DatabaseKey): Warning[] | undefined;
 }
 
 export function statusOf(error: unknown): number | undefined {
@@ -80,6 +85,8 @@ export class Controller {
   private readonly shown = new Map<string, { uid: string; value: string }>();
   /** Annotations still to check or write, per database: kept until done, so a failed write is retried. */
   private readonly annotationsDue = new Map<DatabaseKey, AnnotationDue>();
+  /** Databases whose warnings changed since their annotation was last looked at. */
+  private readonly warningsChangedFor = new Set<DatabaseKey>();
 
   constructor(private readonly deps: ControllerDeps, private readonly enqueue: (key: string) => void) {}
 
@@ -114,6 +121,12 @@ export class Controller {
     keys.forEach((k) => this.enqueue(k));
   }
 
+  /** The warnings of a database changed: its annotation is looked at again, whether or not it has pods to settle. */
+  warningsChanged(key: DatabaseKey): void {
+    this.warningsChangedFor.add(key);
+    this.enqueue(key);
+  }
+
   /** Every database with a pod to settle (after a relist, on becoming leader). */
   enqueueAll(): void {
     const keys = new Set<string>();
@@ -136,10 +149,13 @@ export class Controller {
     const { deps } = this;
     if (!deps.isLeader() || !deps.synced()) return; // the last informer's sync enqueues everything again
     const { namespace, name } = splitKey(key);
-    const pods = deps.caches.pods(namespace).filter((p) => databaseOf(p) === name && !p.metadata.deletionTimestamp && toSettle(p));
+    const live = deps.caches.pods(namespace).filter((p) => databaseOf(p) === name && !p.metadata.deletionTimestamp);
+    const pods = live.filter(toSettle);
+    const warningsChanged = this.warningsChangedFor.delete(key);
     if (pods.length === 0) {
       this.verdicts.delete(key);
-      await this.annotate(key, deps.log.with({ database: key })); // one that failed after the pods settled
+      if (warningsChanged) this.warningsDue(key, namespace, live); // the verdict stays as shown
+      await this.annotate(key, deps.log.with({ database: key })); // and one that failed after the pods settled
       return;
     }
     const now = deps.now();
@@ -232,13 +248,31 @@ export class Controller {
    * dropped the annotation. A failing verdict re-checked every 30 s with nothing changed costs no call.
    */
   private annotationDue(key: DatabaseKey, namespace: string, pods: PodObject[], verdict: DatabaseVerdict, podsChanged: boolean): void {
-    const value = verdictAnnotation(verdict);
+    const gate = verdictAnnotation(verdict);
+    const warnings = this.deps.warnings?.(key);
     const owners = statefulSetsOf(pods).filter((o) => {
       const seen = this.shown.get(`${namespace}/${o.name}`);
-      return podsChanged || !seen || seen.uid !== o.uid || seen.value !== value;
+      return podsChanged || !seen || seen.uid !== o.uid || seen.value !== composeAnnotation(gate, warnings ?? warningsPartOf(seen.value));
     });
-    if (owners.length > 0) this.annotationsDue.set(key, { namespace, owners, value });
+    if (owners.length > 0) this.annotationsDue.set(key, { namespace, owners, gate, ...(warnings ? { warnings } : {}) });
     else this.annotationsDue.delete(key);
+  }
+
+  /**
+   * A settled database whose warnings changed: its StatefulSets, unless this replica last saw them
+   * showing exactly these warnings (after the verdict it showed then). No verdict is judged.
+   */
+  private warningsDue(key: DatabaseKey, namespace: string, pods: PodObject[]): void {
+    const warnings = this.deps.warnings?.(key);
+    if (!warnings) return; // not known yet: nothing changed
+    const previous = this.annotationsDue.get(key);
+    const owners = statefulSetsOf(pods).filter((o) => {
+      const seen = this.shown.get(`${namespace}/${o.name}`);
+      return !seen || seen.uid !== o.uid || seen.value !== composeAnnotation(gatePartOf(seen.value), warnings);
+    });
+    if (owners.length === 0) return;
+    // A verdict still due (a write that failed) keeps its gate part; the warnings are the latest.
+    this.annotationsDue.set(key, { namespace, owners, ...(previous?.gate !== undefined ? { gate: previous.gate } : {}), warnings });
   }
 
   /** GET each due StatefulSet and patch the annotation where it is missing or differs. Throws (for the queue's backoff) when a call failed. */
@@ -249,7 +283,7 @@ export class Controller {
     let failure: unknown;
     for (const owner of due.owners) {
       try {
-        if (!(await this.annotateOne(due.namespace, owner, due.value, log))) remaining.push(owner);
+        if (!(await this.annotateOne(due.namespace, owner, due, log))) remaining.push(owner);
       } catch (error) {
         remaining.push(owner);
         failure ??= error;
@@ -261,7 +295,7 @@ export class Controller {
   }
 
   /** True when done (shown, written, or nothing to annotate); false when no longer leader. */
-  private async annotateOne(namespace: string, owner: OwnerReference, value: string, log: Logger): Promise<boolean> {
+  private async annotateOne(namespace: string, owner: OwnerReference, due: AnnotationDue, log: Logger): Promise<boolean> {
     const { deps } = this;
     const id = `${namespace}/${owner.name}`;
     if (!deps.isLeader()) return false;
@@ -276,6 +310,8 @@ export class Controller {
       this.shown.delete(id); // gone, or the name belongs to another StatefulSet now: its own pods will say
       return true;
     }
+    const current = sts.metadata.annotations?.[VERDICT_ANNOTATION];
+    const value = composeAnnotation(due.gate ?? gatePartOf(current), due.warnings ?? warningsPartOf(current));
     if (annotationUpToDate(sts, value)) {
       this.shown.set(id, { uid: owner.uid, value });
       return true;

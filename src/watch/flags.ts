@@ -2,7 +2,7 @@
  * `pxc-tls watch` flags, parsed once at start-up and passed down (nothing below reads argv or
  * the environment). `--flag value` and `--flag=value`; durations as `15s`, `500ms`, `5m`.
  */
-import { DEFAULT_CLUSTER_DOMAIN, LABEL, LABEL_VALUE } from '../model/kubedb';
+import { DB_PORT, DEFAULT_CLUSTER_DOMAIN, LABEL, LABEL_VALUE } from '../model/kubedb';
 import { DEFAULT_LEADER_TIMING } from './leader';
 import type { Level } from './log';
 
@@ -21,7 +21,22 @@ export interface WatchFlags {
   resyncPeriodMs: number;
   podSelector: string;
   logLevel: Level;
+  /** How often the leader reads each running pod's served certificate; 0 turns it off. */
+  servedCheckPeriodMs: number;
+  /** How long a pod may serve an older certificate than its Secret before it is reported. */
+  servedGraceMs: number;
+  /** A served certificate with less than this left is reported as expiring soon. */
+  servedExpiryWarningMs: number;
+  /** One probe, connect to close. */
+  servedTimeoutMs: number;
+  /** The database pods' SQL port. */
+  mysqlPort: number;
+  /** Where cert-manager keeps the CA Secrets of ClusterIssuers (its --cluster-resource-namespace). */
+  clusterResourceNamespace: string;
 }
+
+/** cert-manager's Helm chart runs the controller with --cluster-resource-namespace=<its own namespace>, by default cert-manager. */
+export const DEFAULT_CLUSTER_RESOURCE_NAMESPACE = 'cert-manager';
 
 export const WATCH_HELP = `Usage: pxc-tls watch [flags]
 
@@ -45,6 +60,17 @@ Flags:
   --pod-selector SELECTOR    label selector of the pods to watch
                              (default ${LABEL.name}=${LABEL_VALUE.name},${LABEL.instance})
   --log-level LEVEL          debug, info, warn, error (default info)
+
+Served certificates (the leader reads what each running pod serves on its SQL port, as a client):
+  --served-check-period D    how often (default 1m; 0s turns it off)
+  --served-grace D           how long a pod may serve an older certificate than its Secret
+                             before it is reported (default 15m)
+  --served-expiry-warning D  report a served certificate expiring within D (default 168h)
+  --served-timeout D         one probe, connect to close (default 5s)
+  --mysql-port PORT          the pods' SQL port (default ${DB_PORT})
+  --cluster-resource-namespace NS
+                             where cert-manager keeps ClusterIssuers' CA Secrets, for the check
+                             of the CA's key rotation (default ${DEFAULT_CLUSTER_RESOURCE_NAMESPACE})
   -h, --help
 `;
 
@@ -67,6 +93,7 @@ function parseListen(text: string): { host: string; port: number } {
 const VALUE_FLAGS = new Set([
   'kubeconfig', 'namespace', 'cluster-domain', 'listen-address', 'lease-name', 'lease-namespace', 'identity',
   'lease-duration', 'renew-deadline', 'retry-period', 'resync-period', 'pod-selector', 'log-level',
+  'served-check-period', 'served-grace', 'served-expiry-warning', 'served-timeout', 'mysql-port', 'cluster-resource-namespace',
 ]);
 
 /** Parsed flags, or 'help'. Throws FlagError with a message for users. */
@@ -82,6 +109,12 @@ export function parseFlags(args: readonly string[]): WatchFlags | 'help' {
     resyncPeriodMs: 5 * 60_000,
     podSelector: `${LABEL.name}=${LABEL_VALUE.name},${LABEL.instance}`,
     logLevel: 'info',
+    servedCheckPeriodMs: 60_000,
+    servedGraceMs: 15 * 60_000,
+    servedExpiryWarningMs: 7 * 24 * 3_600_000,
+    servedTimeoutMs: 5000,
+    mysqlPort: DB_PORT,
+    clusterResourceNamespace: DEFAULT_CLUSTER_RESOURCE_NAMESPACE,
   };
   let allNamespaces = false;
   for (let i = 0; i < args.length; i++) {
@@ -116,11 +149,57 @@ export function parseFlags(args: readonly string[]): WatchFlags | 'help' {
         if (!['debug', 'info', 'warn', 'error'].includes(value)) throw new FlagError(`invalid --log-level "${value}"`);
         flags.logLevel = value as Level;
         break;
+      case 'served-check-period': flags.servedCheckPeriodMs = parseDuration(value); break;
+      case 'served-grace': flags.servedGraceMs = parseDuration(value); break;
+      case 'served-expiry-warning': flags.servedExpiryWarningMs = parseDuration(value); break;
+      case 'served-timeout': flags.servedTimeoutMs = parseDuration(value); break;
+      case 'mysql-port': {
+        const port = Number(value);
+        if (!Number.isInteger(port) || port < 1 || port > 65535) throw new FlagError(`invalid --mysql-port "${value}"`);
+        flags.mysqlPort = port;
+        break;
+      }
+      case 'cluster-resource-namespace': flags.clusterResourceNamespace = value; break;
     }
   }
   if (allNamespaces && flags.namespaces.length > 0) throw new FlagError('--all-namespaces and --namespace exclude each other');
   if (!flags.clusterDomain) throw new FlagError('--cluster-domain must not be empty');
   if (flags.resyncPeriodMs < 1000) throw new FlagError('--resync-period must be at least 1s');
+  if (flags.servedCheckPeriodMs !== 0 && flags.servedCheckPeriodMs < 1000) throw new FlagError('--served-check-period must be 0s (off) or at least 1s');
+  if (flags.servedTimeoutMs < 100 || (flags.servedCheckPeriodMs > 0 && flags.servedTimeoutMs > flags.servedCheckPeriodMs)) {
+    throw new FlagError('--served-timeout must be at least 100ms and no longer than --served-check-period');
+  }
   flags.namespaces = [...new Set(flags.namespaces)];
   return flags;
+}
+
+/** Where a pod's service account token is mounted (Kubernetes; client-node's in-cluster check reads it). */
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export type ClusterSource = { kind: 'kubeconfig'; paths: string[] } | { kind: 'in-cluster' };
+
+/**
+ * Which cluster `pxc-tls watch` talks to, decided before any client is made, in client-node's
+ * loadFromDefault order: --kubeconfig, $KUBECONFIG, ~/.kube/config, then the pod's service account.
+ * With none of them client-node would fall back to http://localhost:8080 and retry forever; this
+ * says so at once instead.
+ */
+export function clusterSource(kubeconfig: string | undefined, env: Readonly<Record<string, string | undefined>>, exists: (path: string) => boolean, home: string): ClusterSource {
+  if (kubeconfig !== undefined) {
+    if (!exists(kubeconfig)) throw new FlagError(`--kubeconfig ${kubeconfig}: no such file`);
+    return { kind: 'kubeconfig', paths: [kubeconfig] };
+  }
+  const fromEnv = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
+  if (fromEnv.length > 0) {
+    const found = fromEnv.filter(exists);
+    if (found.length === 0) throw new FlagError(`$KUBECONFIG names no file that exists (${fromEnv.join(', ')})`);
+    return { kind: 'kubeconfig', paths: found };
+  }
+  const homeConfig = `${home.replace(/\/+$/, '')}/.kube/config`;
+  if (home && exists(homeConfig)) return { kind: 'kubeconfig', paths: [homeConfig] };
+  if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && exists(SERVICE_ACCOUNT_TOKEN)) return { kind: 'in-cluster' };
+  throw new FlagError(
+    'no cluster to watch: no --kubeconfig, no $KUBECONFIG, no ~/.kube/config, and not in a pod (no KUBERNETES_SERVICE_HOST or service account token). ' +
+      'Pass --kubeconfig PATH, or deploy the watcher in the cluster (examples/watcher)',
+  );
 }

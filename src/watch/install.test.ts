@@ -25,7 +25,7 @@ type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 function grants(rules: Rule[]): string[] {
   return rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))).sort();
 }
-function needed(scope: 'watched' | 'lease'): string[] {
+function needed(scope: 'watched' | 'lease' | 'cluster'): string[] {
   return Object.values(API_CALLS).filter((c) => c.scope === scope).map((c) => `${c.group}/${c.resource}:${c.verb}`).sort();
 }
 
@@ -36,8 +36,9 @@ describe('examples/watcher RBAC is exactly what the code calls', () => {
     expect(JSON.stringify(role.rules)).not.toContain('*');
   });
 
-  test('the ClusterRole of cluster-wide/ grants the same, and the leader Role only the Lease calls', () => {
-    expect(grants(one(clusterWide, 'ClusterRole', 'pxc-tls-watch').rules)).toEqual(needed('watched'));
+  test('the ClusterRole of cluster-wide/ grants the same and the cluster-scoped calls, and the leader Role only the Lease calls', () => {
+    expect(grants(one(clusterWide, 'ClusterRole', 'pxc-tls-watch').rules)).toEqual([...needed('watched'), ...needed('cluster')].sort());
+    expect(needed('cluster')).toEqual(['cert-manager.io/clusterissuers:get']);
     expect(grants(one(base, 'Role', 'pxc-tls-watch-leader-election').rules)).toEqual(needed('lease'));
   });
 

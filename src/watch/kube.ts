@@ -14,7 +14,8 @@ import type { ListWatchLike } from './informers';
 import { ConflictError, type LeaseRecord, type LeaseSnapshot, type LeaseStore } from './leader';
 import { FIELD_MANAGER } from './record';
 import { trimCertificate, trimPod, trimSecret } from './trim';
-import type { StatefulSetObject } from './types';
+import type { IssuerLookup } from './renewal';
+import type { IssuerObject, StatefulSetObject } from './types';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -50,6 +51,7 @@ export interface Kube {
   /** A factory of ListWatches of `resource` in `namespace` (undefined: all), with a label selector. */
   listWatch<T>(resource: Resource, namespace: string | undefined, labelSelector?: string): () => ListWatchLike<T>;
   writer: Writer;
+  issuers: IssuerLookup;
   leaseStore(namespace: string, name: string): LeaseStore;
 }
 
@@ -186,8 +188,25 @@ export function connect(kubeconfig: string | undefined): Kube {
       call(API_CALLS.patchStatefulSet, conn, { method: 'PATCH', path: statefulSetPath(namespace, name), query: { fieldManager: FIELD_MANAGER }, body, contentType: MERGE_PATCH }).then(() => undefined),
   };
 
+  const issuers: IssuerLookup = {
+    get: async (kind, namespace, name) => {
+      try {
+        const issuer = kind === 'Issuer'
+          ? await call(API_CALLS.getIssuer, conn, { method: 'GET', path: `/apis/cert-manager.io/v1/namespaces/${enc(namespace ?? '')}/issuers/${enc(name)}` })
+          : await call(API_CALLS.getClusterIssuer, conn, { method: 'GET', path: `/apis/cert-manager.io/v1/clusterissuers/${enc(name)}` });
+        // Only what the CA check reads.
+        const secretName = issuer?.spec?.ca?.secretName;
+        return { kind, metadata: { name: issuer.metadata.name, namespace: issuer.metadata.namespace }, ...(typeof secretName === 'string' ? { spec: { ca: { secretName } } } : {}) } as IssuerObject;
+      } catch (error) {
+        if ((error as HttpError).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+  };
+
   return {
     server,
+    issuers,
     ownNamespace: () => {
       try {
         return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || undefined;

@@ -5,21 +5,27 @@
  * close the server, exit 0.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { existsSync } from 'node:fs';
 import { CERT_ALIAS_LABEL } from '../model/project';
 import { Controller, type Caches } from './controller';
-import { FlagError, parseFlags, WATCH_HELP, type WatchFlags } from './flags';
+import { clusterSource, FlagError, parseFlags, WATCH_HELP, type WatchFlags } from './flags';
 import { SupervisedInformer, type Verb } from './informers';
 import { connect, type Resource } from './kube';
 import { JITTER_FACTOR, LeaderElector } from './leader';
 import { createLogger, type Logger } from './log';
 import { watcherMetrics } from './metrics';
 import { KeyedQueue } from './queue';
+import { RenewalMonitor } from './renewal';
+import { renewalMetrics } from './renewal-metrics';
+import { probeServedCertificate } from './served-probe';
 import { createProbeServer, listen } from './server';
 
 /** Databases reconciled at once: on becoming leader over 1,000 databases every one is due, and
  * unbounded that is thousands of requests in flight (controller-runtime's workers, by another name). */
 const RECONCILES_AT_ONCE = 8;
+/** Databases whose pods are probed at once (each database's pods in parallel): a few dozen sockets at most. */
+const RENEWAL_DATABASES_AT_ONCE = 8;
 import type { CertificateObject, PodObject, SecretObject } from './types';
 
 declare const PXC_TLS_VERSION: string | undefined;
@@ -59,6 +65,13 @@ export async function runWatcher(args: readonly string[]): Promise<number> {
 }
 
 async function run(flags: WatchFlags, log: Logger): Promise<number> {
+  try {
+    clusterSource(flags.kubeconfig, process.env, existsSync, homedir());
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`pxc-tls watch: ${error.message}\n`);
+    return 2;
+  }
   const kube = connect(flags.kubeconfig);
   const identity = flags.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
   const leaseNamespace = flags.leaseNamespace ?? process.env.POD_NAMESPACE ?? kube.ownNamespace();
@@ -73,12 +86,18 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
 
   let leader: LeaderElector | undefined;
   let controller: Controller | undefined;
+  let renewal: RenewalMonitor | undefined;
   let shuttingDown = false;
   const metrics = watcherMetrics({
     gatedPods: () => controller?.gatedPods() ?? 0,
     verdicts: () => controller?.verdictCounts() ?? new Map(),
     leader: () => leader?.isLeader() ?? false,
     memory: () => process.memoryUsage(),
+  });
+  const renewalCounters = renewalMetrics(metrics.registry, {
+    servedPods: () => renewal?.servedPods() ?? [],
+    databaseWarnings: () => renewal?.databaseWarnings() ?? new Map(),
+    now: () => Date.now(),
   });
 
   // ---- informers -------------------------------------------------------------------------------
@@ -133,7 +152,10 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     (leading) => {
       metrics.leaderTransitions.inc();
       log.info(leading ? 'became leader' : 'stopped leading', { identity });
-      if (leading) controller?.enqueueAll();
+      if (leading) {
+        controller?.enqueueAll();
+        void renewal?.round();
+      } else renewal?.stoppedLeading();
     },
   );
   const elector = leader;
@@ -149,14 +171,50 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
     now: () => new Date(),
     monotonic,
     eventSuffix: () => `${Date.now().toString(16)}${randomBytes(2).toString('hex')}`,
+    warnings: (key) => renewal?.warningsOf(key) ?? [],
   }, (key) => queue.enqueue(key));
   const ctl = controller;
+  // The CA's key rotation and the served certificates: warnings beside the gate, written into the
+  // verdict annotation by the controller (its one writer).
+  const probing = flags.servedCheckPeriodMs > 0;
+  renewal = new RenewalMonitor({
+    caches,
+    issuers: kube.issuers,
+    probe: probeServedCertificate,
+    createEvent: (ns, event) => kube.writer.createEvent(ns, event),
+    isLeader: () => elector.isLeader() && !shuttingDown,
+    synced: () => all.every((i) => i.synced),
+    warningsChanged: (key) => ctl.warningsChanged(key),
+    metrics: renewalCounters,
+    apiErrors: metrics.apiErrors,
+    log: log.with({ part: 'renewal' }),
+    now: () => new Date(),
+    monotonic,
+    eventSuffix: () => `${Date.now().toString(16)}${randomBytes(2).toString('hex')}`,
+    identity,
+    options: {
+      probe: probing,
+      port: flags.mysqlPort,
+      graceMs: flags.servedGraceMs,
+      expiryWarningMs: flags.servedExpiryWarningMs,
+      timeoutMs: flags.servedTimeoutMs,
+      clusterResourceNamespace: flags.clusterResourceNamespace,
+      clusterIssuers: flags.namespaces.length === 0,
+      issuerTtlMs: flags.resyncPeriodMs,
+      databasesAtOnce: RENEWAL_DATABASES_AT_ONCE,
+    },
+  });
+  const monitor = renewal;
+  if (flags.namespaces.length > 0) log.info('ClusterIssuers are not read by a namespaced watcher: no CA check for databases that use one');
   onEvent = (resource, verb, obj) => {
     if (resource === 'pods') ctl.onPod(verb, obj as PodObject);
     else if (resource === 'secrets') ctl.onSecretName((obj as SecretObject).metadata.namespace, (obj as SecretObject).metadata.name);
     else ctl.onSecretName((obj as CertificateObject).metadata.namespace, (obj as CertificateObject).spec?.secretName);
   };
-  onSynced = () => ctl.enqueueAll();
+  onSynced = () => {
+    ctl.enqueueAll();
+    void monitor.round();
+  };
 
   // ---- HTTP ------------------------------------------------------------------------------------
   const server = createProbeServer({
@@ -169,6 +227,8 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
 
   all.forEach((i) => i.start());
   const watchdog = setInterval(() => all.forEach((i) => i.resync()), flags.resyncPeriodMs);
+  // Served certificates every --served-check-period; with probing off, the CA check every resync period.
+  const renewalTimer = setInterval(() => void monitor.round(), probing ? flags.servedCheckPeriodMs : flags.resyncPeriodMs);
 
   // The election loop: every retryPeriod while leading, retryPeriod × [1, 1.2) while not (client-go's jitter).
   let electionTimer: NodeJS.Timeout | undefined;
@@ -189,6 +249,8 @@ async function run(flags: WatchFlags, log: Logger): Promise<number> {
   shuttingDown = true;
   log.info('shutting down', { signal: done });
   clearInterval(watchdog);
+  clearInterval(renewalTimer);
+  await monitor.stop();
   clearTimeout(electionTimer);
   await Promise.all(all.map((i) => i.stop()));
   await queue.stop();

@@ -1,4 +1,4 @@
-import { annotationUpToDate, statefulSetsOf, VERDICT_ANNOTATION, verdictAnnotation, verdictAnnotationPatch } from './record';
+import { annotationUpToDate, composeAnnotation, gatePartOf, warningsPartOf, statefulSetsOf, VERDICT_ANNOTATION, verdictAnnotation, verdictAnnotationPatch } from './record';
 import { pod, statefulSet } from './testing/objects';
 import type { DatabaseVerdict } from '../tls/verdict';
 
@@ -35,6 +35,39 @@ describe('the verdict annotation value', () => {
 
   test('the patch carries the annotation and the UID, nothing else', () => {
     expect(verdictAnnotationPatch('u-1', 'A: a')).toEqual({ metadata: { uid: 'u-1', annotations: { 'pxc-tls.dev/certificates-verdict': 'A: a' } } });
+  });
+});
+
+describe('the annotation\'s parts: the verdict, then the warnings', () => {
+  const stale = { reason: 'ServedCertificateStale', message: 'the certificate demo/db-1 serves\n is older' };
+  const ca = { reason: 'CARekeyedAtRenewal', message: 'Certificate demo/px-ca writes px-ca' };
+
+  test('` | `-separated, each on one line; a ` | ` inside a message cannot split it', () => {
+    expect(composeAnnotation('CertificatesVerified: ok', [stale, ca])).toBe('CertificatesVerified: ok | ServedCertificateStale: the certificate demo/db-1 serves is older | CARekeyedAtRenewal: Certificate demo/px-ca writes px-ca');
+    expect(composeAnnotation(undefined, [{ reason: 'ServedCertificateExpired', message: 'a | b' }])).toBe('ServedCertificateExpired: a / b');
+    expect(verdictAnnotation(verdict('SANMissing', 'x | y'))).toBe('SANMissing: x / y');
+    expect(composeAnnotation(undefined, [])).toBe('');
+  });
+
+  test('the verdict part is read back from a value, whatever warnings follow; a warnings-only value has none', () => {
+    expect(gatePartOf(composeAnnotation('UntrustedIssuer: Secret demo/x: bad', [stale]))).toBe('UntrustedIssuer: Secret demo/x: bad');
+    expect(gatePartOf('CertificatesVerified: verified 2 certificate Secret(s): a, b')).toBe('CertificatesVerified: verified 2 certificate Secret(s): a, b');
+    expect(gatePartOf(composeAnnotation(undefined, [ca, stale]))).toBeUndefined();
+    expect(gatePartOf(undefined)).toBeUndefined();
+  });
+
+  test('the warnings are read back too, and compose to the same value', () => {
+    const value = composeAnnotation('CertificatesVerified: ok', [stale, ca]);
+    expect(warningsPartOf(value)).toEqual([{ reason: 'ServedCertificateStale', message: 'the certificate demo/db-1 serves is older' }, ca]);
+    expect(composeAnnotation(gatePartOf(value), warningsPartOf(value))).toBe(value);
+    expect(warningsPartOf(composeAnnotation(undefined, [ca]))).toEqual([ca]);
+    expect(warningsPartOf('CertificatesVerified: ok')).toEqual([]);
+    expect(warningsPartOf(undefined)).toEqual([]);
+  });
+
+  test('an empty value removes the annotation (merge patch null)', () => {
+    expect(verdictAnnotationPatch('u-1', '')).toEqual({ metadata: { uid: 'u-1', annotations: { 'pxc-tls.dev/certificates-verdict': null } } });
+    expect(annotationUpToDate(statefulSet('demo', 'x'), '')).toBe(true);
   });
 });
 

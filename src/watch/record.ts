@@ -13,6 +13,7 @@
  */
 import type { Condition, OwnerReference, PodObject, StatefulSetObject } from './types';
 import type { DatabaseVerdict } from '../tls/verdict';
+import { SERVED_WARNINGS } from '../tls/served';
 
 export const CONDITION_TYPE = 'pxc-tls.dev/CertificatesVerified';
 /** Event reasons. */
@@ -81,15 +82,16 @@ export interface EventContext {
   suffix: string;
 }
 
-function eventFor(involved: EventObject['involvedObject'], verdict: DatabaseVerdict, message: string, ctx: EventContext): EventObject {
+/** An Event about `involved`, reported by this watcher replica. */
+export function eventOf(involved: EventObject['involvedObject'], reason: string, type: EventObject['type'], message: string, ctx: EventContext): EventObject {
   return {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: `${involved.name}.${ctx.suffix}`, namespace: involved.namespace },
     involvedObject: involved,
-    reason: verdict.verified ? EVENT_VERIFIED : EVENT_NOT_READY,
+    reason,
     message: truncate(message),
-    type: verdict.verified ? 'Normal' : 'Warning',
+    type,
     source: { component: EVENT_SOURCE },
     reportingComponent: REPORTING_COMPONENT,
     reportingInstance: ctx.instance,
@@ -99,13 +101,22 @@ function eventFor(involved: EventObject['involvedObject'], verdict: DatabaseVerd
   };
 }
 
+function eventFor(involved: EventObject['involvedObject'], verdict: DatabaseVerdict, message: string, ctx: EventContext): EventObject {
+  return eventOf(involved, verdict.verified ? EVENT_VERIFIED : EVENT_NOT_READY, verdict.verified ? 'Normal' : 'Warning', message, ctx);
+}
+
+/** The involved-object reference of a pod. */
+export function podRef(pod: PodObject): EventObject['involvedObject'] {
+  return { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace ?? '', ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) };
+}
+
 function verdictText(verdict: DatabaseVerdict): string {
   return verdict.verified ? verdict.message : `${verdict.reason}: ${verdict.message}`;
 }
 
 /** The event on a pod whose condition changes. */
 export function podEvent(pod: PodObject, verdict: DatabaseVerdict, ungated: boolean, ctx: EventContext): EventObject {
-  const involved = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace ?? '', ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) };
+  const involved = podRef(pod);
   const text = verdict.verified ? `${ungated ? 'scheduling gate removed: ' : ''}${verdict.message}` : `kept gated: ${verdictText(verdict)}`;
   return eventFor(involved, verdict, text, ctx);
 }
@@ -142,12 +153,56 @@ export function statefulSetsOf(pods: readonly PodObject[]): OwnerReference[] {
  * dates, never material), no clock and no pod count, so it changes only when the verdict does.
  */
 export function verdictAnnotation(verdict: DatabaseVerdict): string {
-  return truncate(`${verdict.reason}: ${verdict.message}`.replace(/\s+/g, ' ').trim());
+  return oneLine(`${verdict.reason}: ${verdict.message}`);
+}
+
+/**
+ * A warning about a running database: it never holds a gate, and rides along in the verdict
+ * annotation after the gate's verdict, ` | `-separated, each `<Reason>: <message>` — e.g.
+ * `CertificatesVerified: verified 3 certificate Secret(s): … | ServedCertificateStale: the certificate demo/db-1 serves …`.
+ */
+export interface Warning {
+  reason: string;
+  message: string;
+}
+
+/** The CA behind the database's issuer gets a new key at renewal (src/model/ca-rotation.ts). */
+export const CA_REKEYED_AT_RENEWAL = 'CARekeyedAtRenewal';
+/** Every reason a warning part of the annotation may carry. */
+export const WARNING_REASONS: ReadonlySet<string> = new Set<string>([CA_REKEYED_AT_RENEWAL, ...SERVED_WARNINGS]);
+export const PART_SEPARATOR = ' | ';
+
+/** One line, at most 1 KiB, and never the separator of the annotation's parts. */
+function oneLine(text: string): string {
+  return truncate(text.replace(/\s+/g, ' ').trim().replace(/ \| /g, ' / '));
+}
+
+/** The annotation's value: the gate's verdict (when there is one), then each warning. Empty when neither. */
+export function composeAnnotation(gate: string | undefined, warnings: readonly Warning[]): string {
+  return [...(gate ? [gate] : []), ...warnings.map((w) => oneLine(`${w.reason}: ${w.message}`))].join(PART_SEPARATOR);
+}
+
+/** The gate's part of an annotation value written by composeAnnotation (undefined when it has none). */
+export function gatePartOf(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const first = value.split(PART_SEPARATOR)[0]!;
+  const reason = first.slice(0, first.indexOf(':'));
+  return WARNING_REASONS.has(reason) ? undefined : first;
+}
+
+/** The warnings of an annotation value written by composeAnnotation (the parts after the verdict). */
+export function warningsPartOf(value: string | undefined): Warning[] {
+  if (!value) return [];
+  const parts = value.split(PART_SEPARATOR);
+  return parts.slice(gatePartOf(value) === undefined ? 0 : 1).map((part) => {
+    const colon = part.indexOf(': ');
+    return colon < 0 ? { reason: part, message: '' } : { reason: part.slice(0, colon), message: part.slice(colon + 2) };
+  });
 }
 
 /** True when the StatefulSet already shows this value: nothing to write. */
 export function annotationUpToDate(sts: StatefulSetObject, value: string): boolean {
-  return sts.metadata.annotations?.[VERDICT_ANNOTATION] === value;
+  return (sts.metadata.annotations?.[VERDICT_ANNOTATION] ?? '') === value;
 }
 
 /**
@@ -155,11 +210,12 @@ export function annotationUpToDate(sts: StatefulSetObject, value: string): boole
  * belongs to another StatefulSet, the API server refuses the patch (422, uid is immutable).
  */
 export interface VerdictAnnotationPatch {
-  metadata: { uid: string; annotations: { [VERDICT_ANNOTATION]: string } };
+  /** null removes the key: no verdict and no warning left to show. */
+  metadata: { uid: string; annotations: { [VERDICT_ANNOTATION]: string | null } };
 }
 
 export function verdictAnnotationPatch(uid: string, value: string): VerdictAnnotationPatch {
-  return { metadata: { uid, annotations: { [VERDICT_ANNOTATION]: value } } };
+  return { metadata: { uid, annotations: { [VERDICT_ANNOTATION]: value === '' ? null : value } } };
 }
 
 /** RFC 3339 in seconds, as metav1.Time serialises. */

@@ -20,6 +20,8 @@ function servedPod(): PodObject {
   p.spec.volumes[1].secret.defaultMode = 420;
   p.status.conditions.push({ type: CONDITION_TYPE, status: 'False', reason: 'SecretMissingData', message: 'waiting', lastTransitionTime: '2026-11-28T00:00:00Z', lastProbeTime: null });
   p.status.qosClass = 'Burstable';
+  p.status.podIP = '10.244.1.7';
+  p.status.podIPs = [{ ip: '10.244.1.7' }];
   return p;
 }
 
@@ -38,6 +40,7 @@ describe('trimPod', () => {
     expect(isGated(trimmed)).toBe(true);
     expect(certificateNeeds(trimmed)).toEqual(certificateNeeds(served));
     expect(certificateNeeds(trimmed)).toHaveLength(2);
+    expect(trimmed.status?.podIP).toBe('10.244.1.7'); // where the served-certificate probe connects
     expect(removeGatePatch(trimmed)).toEqual(removeGatePatch(served)); // the gate at index 1, with its test op
     expect(currentCondition(trimmed)).toEqual({ type: CONDITION_TYPE, status: 'False', reason: 'SecretMissingData', message: 'waiting', lastTransitionTime: '2026-11-28T00:00:00Z' });
     expect(controllerOf(trimmed)).toEqual(controllerOf(served));
@@ -77,6 +80,8 @@ describe('trimSecret and trimCertificate', () => {
     c.metadata.managedFields = managedFields;
     c.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': '{}' };
     c.spec.dnsNames = ['localhost'];
+    c.spec.issuerRef = { name: 'px-issuer', kind: 'Issuer', group: 'cert-manager.io' };
+    c.spec.privateKey = { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' };
     c.status.revision = 1;
     return { secret: s, certificate: c };
   }
@@ -89,7 +94,12 @@ describe('trimSecret and trimCertificate', () => {
     expect(ts.metadata.labels).toEqual({ 'pxc-tls.dev/certificate-alias': 'server' });
     expect(JSON.stringify(ts)).not.toContain('managedFields');
     const tc = trimCertificate(c);
-    expect(tc).toEqual({ metadata: { name: 'db-server-cert', namespace: NS, generation: 1 }, spec: { secretName: 'db-server-cert' }, status: { notAfter: c.status!.notAfter, revision: 1, conditions: c.status!.conditions } });
+    expect(tc).toEqual({
+      metadata: { name: 'db-server-cert', namespace: NS, generation: 1 },
+      // secretName for the readiness chain; issuerRef and the key's rotation policy for the CA check.
+      spec: { secretName: 'db-server-cert', issuerRef: { name: 'px-issuer', kind: 'Issuer', group: 'cert-manager.io' }, privateKey: { rotationPolicy: 'Always' } },
+      status: { notAfter: c.status!.notAfter, revision: 1, conditions: c.status!.conditions },
+    });
   });
 
   it('gives the same verdict as the served objects', () => {

@@ -50,7 +50,7 @@ export function trimPod(pod: PodObject): PodObject {
       ...(spec.volumes ? { volumes: spec.volumes.filter((v) => v.secret).map((v) => ({ name: v.name, secret: { secretName: v.secret?.secretName } })) } : {}),
     };
   }
-  if (pod.status) out.status = { ...pick(pod.status, ['phase'] as const), ...(pod.status.conditions ? { conditions: trimConditions(pod.status.conditions) } : {}) };
+  if (pod.status) out.status = { ...pick(pod.status, ['phase', 'podIP'] as const), ...(pod.status.conditions ? { conditions: trimConditions(pod.status.conditions) } : {}) };
   return out;
 }
 
@@ -82,7 +82,13 @@ export function trimSecret(secret: SecretObject): SecretObject {
 
 export function trimCertificate(certificate: CertificateObject): CertificateObject {
   const out: CertificateObject = { metadata: trimMeta(certificate.metadata) };
-  if (certificate.spec) out.spec = pick(certificate.spec, ['secretName'] as const);
+  const spec = certificate.spec;
+  if (spec) {
+    // secretName for the readiness chain; the issuer, isCA and the key's rotation policy for the CA check.
+    out.spec = pick(spec, ['secretName', 'isCA'] as const);
+    if (spec.issuerRef) out.spec!.issuerRef = pick(spec.issuerRef, ['name', 'kind', 'group'] as const);
+    if (spec.privateKey?.rotationPolicy !== undefined) out.spec!.privateKey = { rotationPolicy: spec.privateKey.rotationPolicy };
+  }
   const status = certificate.status;
   if (status) out.status = { ...pick(status, ['notAfter', 'notBefore', 'revision'] as const), ...(status.conditions ? { conditions: trimConditions(status.conditions) } : {}) };
   return out;

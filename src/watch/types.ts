@@ -6,6 +6,13 @@
 import type { Condition, Meta } from '../tls/objects';
 export type { CertificateObject, Condition, Meta, OwnerReference, SecretObject } from '../tls/objects';
 
+/** An Issuer or ClusterIssuer as the watcher reads it (one GET by name): what its CA check needs. */
+export interface IssuerObject {
+  kind: 'Issuer' | 'ClusterIssuer';
+  metadata: Meta;
+  spec?: { ca?: { secretName?: string } };
+}
+
 export interface Volume {
   name: string;
   secret?: { secretName?: string };
@@ -20,7 +27,8 @@ export interface PodObject {
     subdomain?: string;
     nodeName?: string;
   };
-  status?: { conditions?: Condition[]; phase?: string };
+  /** podIP: where the served-certificate probe connects. */
+  status?: { conditions?: Condition[]; phase?: string; podIP?: string };
 }
 
 /** A StatefulSet as the watcher reads it (one GET by name): its metadata only. */

@@ -25,7 +25,7 @@ export interface Issuer {
   caCert(): Buffer;
   /** Issues every Certificate; returns Secret data (ca.crt, tls.crt, tls.key) by secretName. */
   issue(certificates: KObject[]): Promise<Map<string, SecretData>>;
-  /** Issues one Certificate again (new key, new certificate) and returns the new Secret data. */
+  /** Issues one Certificate again, from the spec given (new key, new certificate), and returns the new Secret data. */
   renew(certificate: KObject): Promise<SecretData>;
 }
 
@@ -258,7 +258,10 @@ export async function certManagerIssuer(dir: string, label: string, issuerRef: I
       return out;
     },
     async renew(cert) {
-      // cert-manager issues again when the Secret disappears (a new key: the old one went with it).
+      // The Certificate as given (a test may change its spec on purpose), then cert-manager issues
+      // again when the Secret disappears (a new key: the old one went with it).
+      const { ownerReferences: _o, namespace: _n, ...meta } = cert.metadata as any;
+      await kubectl(['apply', '--server-side', '--field-manager=pxc-tls-db-test', '-n', namespace, '-f', '-'], JSON.stringify({ ...cert, metadata: { ...meta, namespace } }));
       const before = await readSecret(namespace, cert.spec.secretName);
       await kubectl(['delete', 'secret', cert.spec.secretName, '-n', namespace]);
       return waitIssued(cert, before?.['tls.crt']);

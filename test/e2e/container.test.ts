@@ -5,8 +5,8 @@
  *   - those files, laid out as the runtime stage's COPY lays them out, run as its ENTRYPOINT the
  *     way kpt and kustomize start containers: stdin only, an empty environment, uid/gid 65534
  *     (nobody), no new privileges, cwd /, in a fresh network namespace (no network at all);
- *   - kpt fn eval --image, a Kptfile `image:`, kpt fn doc and kustomize `container:` drive them
- *     through a FAKE `docker` (a script on PATH that starts the ENTRYPOINT that way and logs the
+ *   - kpt fn eval --image, a Kptfile `image:`, kpt fn doc, kustomize `container:` and the README's
+ *     `docker run` command drive them through a FAKE `docker` (a script on PATH that starts the ENTRYPOINT that way and logs the
  *     arguments the real tools pass).
  * Not proven: that `docker build` succeeds, the base image, docker's own handling of its flags.
  */
@@ -14,6 +14,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { BUNDLE, readGolden, REPO, stagePackage } from './kpt-golden';
+import { runCommands } from './markdown';
 import { ensureKustomize, kindsOf, objectsOf, run, scriptDir, sharedIssuerWarning, sourceList } from './tools';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -263,6 +264,20 @@ exec ${CONTAINER.map((c) => JSON.stringify(c)).join(' ')} "\${env[@]}" ${command
     run('git', ['add', '-A'], { cwd: pkg });
     expect(run('git', ['diff', '--cached', '--no-color'], { cwd: pkg }).stdout).toBe(readGolden(join(REPO, 'examples/docs-tls-cluster')).diff);
     expect(calls()).toEqual([`run --rm -i --network none --user nobody --security-opt=no-new-privileges --pull missing ${IMAGE}`]);
+  });
+
+  it('the README\'s CI command (docker run … < list.yaml > out.yaml) gives the exec function\'s output', () => {
+    rmSync(log, { force: true });
+    const dir = tempDir('readme-ci');
+    const list = sourceList(join(REPO, 'examples/docs-tls-cluster'));
+    writeFileSync(join(dir, 'list.yaml'), list);
+    const command = runCommands().container;
+    expect(command).toContain(` ${IMAGE} `);
+    const result = run('bash', ['-c', command], { cwd: dir, env: env() });
+    expect(result.stderr).toBe(sharedIssuerWarning('demo', 'sample-pxc'));
+    expect(result.status).toBe(0);
+    expect(readFileSync(join(dir, 'out.yaml'), 'utf8')).toBe(run(process.execPath, [BUNDLE], { input: list }).stdout);
+    expect(calls()).toEqual([`run -i --rm --network none ${IMAGE}`]);
   });
 
   it('a Kptfile `image:` pipeline renders with kpt fn render', () => {

@@ -7,7 +7,7 @@
  * PXC_TLS_UPDATE_GOLDEN=1 rewrites the expected files — review the diff before committing.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { load } from 'js-yaml';
@@ -63,11 +63,16 @@ function git(cwd: string, ...args: string[]): string {
   return run.stdout;
 }
 
-/** Copies a package (without `.expected`) into a fresh git repository and returns its path. */
+/**
+ * Copies a package (without `.expected`) into a fresh git repository and returns its path. A
+ * failure case's `Kptfile.case` becomes its `Kptfile` (test/cases/README.md: so that `kpt fn
+ * render` at the repository root does not find and run the failing cases).
+ */
 export function stagePackage(caseDir: string): string {
   const work = mkdtempSync(join(tmpdir(), 'pxc-tls-golden-'));
   const pkg = join(work, 'pkg');
   cpSync(caseDir, pkg, { recursive: true, filter: (source) => !relative(caseDir, source).startsWith('.expected') });
+  if (existsSync(join(pkg, 'Kptfile.case'))) renameSync(join(pkg, 'Kptfile.case'), join(pkg, 'Kptfile'));
   git(pkg, 'init', '-q');
   git(pkg, 'add', '-A');
   git(pkg, 'commit', '-qm', 'base');
@@ -125,7 +130,11 @@ export function baseline(caseDir: string, binDir: string): Map<string, string> {
   }
 }
 
-/** Removes the lines pxc-tls adds to a database's file, to compare the rest with the baseline. */
+/** Removes the lines pxc-tls adds to a database's file (its local-config mark and the record that it added it), to compare the rest with the baseline. */
 export function withoutLocalConfigMark(text: string): string {
-  return text.replace(/^( *)annotations:\n\1  config\.kubernetes\.io\/local-config: "true"\n/gm, '').replace(/^ *config\.kubernetes\.io\/local-config: "true"\n/gm, '');
+  return text
+    .replace(/^( *)annotations:\n\1  config\.kubernetes\.io\/local-config: "true"\n\1  pxc-tls\.dev\/local-config-added: "true"\n/gm, '')
+    .replace(/^( *)annotations:\n\1  config\.kubernetes\.io\/local-config: "true"\n/gm, '')
+    .replace(/^ *config\.kubernetes\.io\/local-config: "true"\n/gm, '')
+    .replace(/^ *pxc-tls\.dev\/local-config-added: "true"\n/gm, '');
 }

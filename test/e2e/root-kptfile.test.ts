@@ -1,7 +1,9 @@
 /**
  * The root Kptfile makes the repository a kpt package whose subpackages are the examples. It must
  * not change how an example renders (kpt treats it as the examples' parent), and its .krmignore
- * must keep everything but the example packages out of kpt's view.
+ * must keep everything but the example packages out of kpt's view. `kpt fn render` at the root
+ * renders every subpackage it finds whatever .krmignore says: the failing cases under test/cases
+ * are therefore no kpt packages (their Kptfile is `Kptfile.case`, test/cases/README.md).
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +29,7 @@ beforeAll(() => {
   cpSync(join(REPO, 'Kptfile'), join(tree, 'Kptfile'));
   cpSync(join(REPO, '.krmignore'), join(tree, '.krmignore'));
   for (const example of EXAMPLES) cpSync(example, join(tree, 'examples', basename(example)), { recursive: true });
+  cpSync(join(REPO, 'test/cases'), join(tree, 'test/cases'), { recursive: true });
   git(tree, 'init', '-q');
   git(tree, 'add', '-A');
   git(tree, 'commit', '-qm', 'base');
@@ -64,6 +67,21 @@ it('kpt sees only the root Kptfile and the example kpt packages in the repositor
     .forEach((entry) => walk(join(REPO, 'examples', entry.name)));
   expect(expected.size).toBeGreaterThan(EXAMPLES.length * 2);
   expect([...paths].sort()).toEqual([...expected].sort());
+});
+
+it('kpt fn render at the repository root renders the examples and runs none of the failing test cases', () => {
+  try {
+    const result = run('kpt', ['fn', 'render', '--allow-exec'], { cwd: tree, env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` } });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: expect.stringMatching(/Successfully executed \d+ function\(s\) in \d+ package\(s\)/) });
+    expect(result.stderr).not.toContain('test/cases');
+    git(tree, 'add', '-A');
+    const changed = git(tree, 'diff', '--cached', '--name-only').split('\n').filter(Boolean);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.filter((path) => !path.startsWith('examples/'))).toEqual([]);
+  } finally {
+    git(tree, 'reset', '-q', '--hard');
+    git(tree, 'clean', '-qfd');
+  }
 });
 
 describe.each(EXAMPLES.map((dir) => [basename(dir), dir] as const))('examples/%s under the root Kptfile', (name, dir) => {

@@ -271,3 +271,22 @@ contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 `, { mode: 0o600 });
 }
+
+/**
+ * A kubeconfig for the watcher's ServiceAccount with the example's namespaced RBAC only, under the
+ * example's admission policy (cluster-scoped: it binds every pxc-tls-watch ServiceAccount).
+ */
+export async function exampleRbacKubeconfig(ns: string, dir: string): Promise<string> {
+  const rbac = (await kubectlOk(['kustomize', join(REPO_ROOT, 'examples', 'watcher')])).split(/^---$/m)
+    .filter((doc) => /^kind: (ServiceAccount|Role|RoleBinding|ValidatingAdmissionPolicy|ValidatingAdmissionPolicyBinding)$/m.test(doc)).join('---\n');
+  await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: rbac });
+  const token = (await kubectlOk(['create', 'token', 'pxc-tls-watch', '-n', ns, '--duration=1h'])).trim();
+  const kubeconfig = join(dir, `${ns}.kubeconfig`);
+  const need = (k: string) => {
+    const v = process.env[k];
+    if (!v) throw new Error(`${k} is not set: run through the jest project \`cluster\``);
+    return v;
+  };
+  writeKubeconfig(kubeconfig, need('PXC_TLS_KUBE_SERVER'), token, need('PXC_TLS_KUBE_CA'));
+  return kubeconfig;
+}

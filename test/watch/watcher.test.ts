@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { apply, createNamespace, getJson, kubectlOk, waitFor } from '../cluster/kube';
 import { CertFactory } from '../../src/tls/testing/certs';
 import {
-  caIssuer, createPods, eventually, GATE, httpGet, metricValue, perconaXtraDB, podCondition, podGates, render, REPO_ROOT,
-  sleep, startWatcher, toApply, toYaml, writeKubeconfig, type KObject, type WatcherProcess,
+  caIssuer, createPods, eventually, exampleRbacKubeconfig, GATE, httpGet, metricValue, perconaXtraDB, podCondition, podGates, render,
+  sleep, startWatcher, toApply, toYaml, type KObject, type WatcherProcess,
 } from './fixture';
 
 jest.setTimeout(300_000);
@@ -47,13 +47,7 @@ async function stsVerdict(ns: string, name: string): Promise<string | undefined>
 /** The watcher running with the example's namespaced RBAC only (a ServiceAccount token), under
  * the example's admission policy (cluster-scoped: it binds every pxc-tls-watch ServiceAccount). */
 async function watcherWithExampleRbac(ns: string, name: string): Promise<WatcherProcess> {
-  const rbac = (await kubectlOk(['kustomize', join(REPO_ROOT, 'examples', 'watcher')])).split(/^---$/m)
-    .filter((doc) => /^kind: (ServiceAccount|Role|RoleBinding|ValidatingAdmissionPolicy|ValidatingAdmissionPolicyBinding)$/m.test(doc)).join('---\n');
-  await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: rbac });
-  const token = (await kubectlOk(['create', 'token', 'pxc-tls-watch', '-n', ns, '--duration=1h'])).trim();
-  const kubeconfig = join(tmp, `${ns}.kubeconfig`);
-  writeKubeconfig(kubeconfig, env('PXC_TLS_KUBE_SERVER'), token, env('PXC_TLS_KUBE_CA'));
-  const w = startWatcher({ name, kubeconfig, namespaces: [ns], leaseNamespace: ns });
+  const w = startWatcher({ name, kubeconfig: await exampleRbacKubeconfig(ns, tmp), namespaces: [ns], leaseNamespace: ns });
   watchers.push(w);
   return w;
 }

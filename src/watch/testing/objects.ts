@@ -127,7 +127,12 @@ export class FakeApi {
         const current = this.statefulSets.get(`${namespace}/${name}`);
         if (!current) throw Object.assign(new Error('not found'), { statusCode: 404 });
         if (patch.metadata.uid !== current.metadata.uid) throw Object.assign(new Error('metadata.uid: field is immutable'), { statusCode: 422 });
-        const annotations = { ...current.metadata.annotations, ...patch.metadata.annotations };
+        // Merge patch semantics: null removes a key.
+        const annotations: Record<string, string> = { ...current.metadata.annotations };
+        for (const [k, v] of Object.entries(patch.metadata.annotations)) {
+          if (v === null) delete annotations[k];
+          else annotations[k] = v;
+        }
         this.statefulSets.set(`${namespace}/${name}`, { ...current, metadata: { ...current.metadata, annotations, resourceVersion: String(Number(current.metadata.resourceVersion ?? '0') + 1) } });
       },
     };
