@@ -1,4 +1,4 @@
-import { certificateName, defaultServerDNSNames, governingServiceName, isDatabaseDNSName, isMemberDNSName, nameWithSuffix, statsServiceName } from './names';
+import { certificateName, defaultServerDNSNames, governingServiceName, isDatabaseDNSName, isInClusterDNSName, isMemberDNSName, nameWithSuffix, statsServiceName } from './names';
 
 describe('nameWithSuffix (KM meta/lib.go NameWithSuffix)', () => {
   it('joins name and suffix when they fit', () => {
@@ -74,4 +74,29 @@ describe('the names of a database (what a member\'s certificate may carry)', () 
     const db = 'x'.repeat(60);
     expect(isMemberDNSName(`*.${governingServiceName(db)}.ns.svc`, db, 'ns', 'cluster.local')).toBe(true);
   });
+});
+
+describe('names cluster DNS answers for (an in-cluster name on a member\'s certificate that is not the database\'s is another workload\'s)', () => {
+  const inCluster = (name: string) => isInClusterDNSName(name, 'shop', 'corp.internal');
+  it.each([
+    ['ledger', 'a Service of the namespace, by the search path'],
+    ['ledger.shop', '<svc>.<namespace>'],
+    ['ledger.payments.svc', 'a Service of another namespace'],
+    ['ledger-0.ledger-pods.payments.svc.corp.internal', 'another database\'s pod, under the configured cluster domain'],
+    ['web.shop.svc.cluster.local', 'under cluster.local, whatever the configured domain'],
+    ['10-1-2-3.shop.pod', 'a pod A record'],
+    ['10-1-2-3.shop.pod.corp.internal', 'a pod A record with the domain'],
+    ['*.shop.svc', 'the namespace\'s wildcard'],
+    ['*.svc', 'every Service'],
+    ['*', 'anything'],
+    ['Ledger.Shop.SVC', 'in any case'],
+  ])('%s is in-cluster (%s)', (name) => expect(inCluster(name)).toBe(true));
+  it.each([
+    ['mysql.example.com', 'an external name'],
+    ['*.db.example.com', 'an external wildcard'],
+    ['example.com', 'a two-label external domain'],
+    ['ledger.payments', '<svc>.<another namespace>: indistinguishable from an external domain'],
+    ['orders.shop.svc.example.com', 'svc is not the last label'],
+    ['localhost', 'the pod itself'],
+  ])('%s is not (%s)', (name) => expect(inCluster(name)).toBe(false));
 });

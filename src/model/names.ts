@@ -2,7 +2,7 @@
  * Every name KubeDB derives from a database name, in one place. The watcher uses the same
  * functions to know which Secrets and SANs a database needs.
  */
-import { CertAlias, SUFFIX } from './kubedb';
+import { CertAlias, DEFAULT_CLUSTER_DOMAIN, SUFFIX } from './kubedb';
 
 /** DNS-1123 label limit that KubeDB truncates to (KM meta/lib.go, validation.DNS1123LabelMaxLength). */
 export const NAME_MAX_LENGTH = 63;
@@ -77,9 +77,8 @@ export function defaultServerDNSNames(db: string, namespace: string, clusterDoma
 }
 export const DEFAULT_SERVER_IP_ADDRESSES = ['127.0.0.1'];
 
-/** The loopback names and addresses a pod's own processes reach mysqld by: every member's certificate may carry them. */
+/** The loopback name a pod's own processes reach mysqld by: every member's certificate may carry it. */
 export const LOCALHOST = 'localhost';
-export const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'];
 
 /** A Service in every form cluster DNS answers for it: `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc`, `<svc>.<ns>.svc.<domain>`. */
 function serviceDomains(service: string, namespace: string, clusterDomain: string): string[] {
@@ -122,4 +121,21 @@ export function isDatabaseDNSName(name: string, db: string, namespace: string, c
   if (primary.includes(host) || governing.includes(host)) return true;
   const [label, parent] = split(host);
   return label === '*' && parent.includes('.') && primary.includes(parent);
+}
+
+/**
+ * Whether cluster DNS answers for a name, as a pod of the database's namespace resolves it: a
+ * single label (a Service of the namespace, through the search path), `<x>.<namespace>`, and
+ * anything under `.svc`, `.pod` (pod A records, `1-2-3-4.<ns>.pod`) or the cluster domain (the
+ * configured one and `cluster.local`), wildcards included. Such a name on a member's certificate
+ * that is not the database's names another database, Service or pod. Everything else is an
+ * outside name (an external DNS name) — except `<x>.<other namespace>`, which cannot be told apart
+ * from a two-label external domain (`example.com`) without knowing the cluster's namespaces.
+ */
+export function isInClusterDNSName(name: string, namespace: string, clusterDomain: string): boolean {
+  const host = name.toLowerCase();
+  const labels = host.split('.');
+  if (labels.length === 1) return host !== LOCALHOST;
+  if (labels.length === 2 && labels[1] === namespace.toLowerCase()) return true;
+  return ['svc', 'pod', clusterDomain.toLowerCase(), DEFAULT_CLUSTER_DOMAIN].some((suffix) => host === suffix || host.endsWith(`.${suffix}`));
 }

@@ -75,11 +75,13 @@ describe('what else is warned about', () => {
     expect(trustWarnings(model([{ alias: 'server', issuerRef: MEMBERS }, { alias: 'metrics-exporter', issuerRef: { ...SHARED, name: 'other' } }], false))).toEqual([]);
   });
 
-  it('names added to the server certificate that are not the database\'s, at their field', () => {
-    const m = model([{ alias: 'server', issuerRef: MEMBERS, dnsNames: ['localhost', 'orders.demo.svc.cluster.local', 'mysql.example.com'], ipAddresses: ['127.0.0.1', '10.0.0.9'] }]);
+  it('in-cluster names of other workloads added to the server certificate, at their field; external names and addresses pass', () => {
+    const dnsNames = ['localhost', 'orders.demo.svc.cluster.local', 'mysql.example.com', 'ledger.demo.svc', '*.demo.svc', 'web'];
+    const m = model([{ alias: 'server', issuerRef: MEMBERS, dnsNames, ipAddresses: ['127.0.0.1', '10.0.0.9'] }]);
     expect(trustWarnings(m).map((p) => [p.path, p.message.split(' ')[0]])).toEqual([
-      ['spec.tls.certificates[0].dnsNames', 'mysql.example.com'],
-      ['spec.tls.certificates[0].ipAddresses', '10.0.0.9'],
+      ['spec.tls.certificates[0].dnsNames', 'ledger.demo.svc'],
+      ['spec.tls.certificates[0].dnsNames', '*.demo.svc'],
+      ['spec.tls.certificates[0].dnsNames', 'web'],
     ]);
     expect(trustWarnings(m)[0]!.message).toMatch(/the watcher keeps the pods gated \(ForeignName\)/);
   });

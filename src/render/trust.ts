@@ -16,7 +16,7 @@
  * one CA: that cannot be seen at render time (docs/security.md says so).
  */
 import { CertAlias } from '../model/kubedb';
-import { isDatabaseDNSName, LOOPBACK_ADDRESSES } from '../model/names';
+import { isDatabaseDNSName, isInClusterDNSName } from '../model/names';
 import { Problem, warning } from './problems';
 import { DatabaseModel, IssuerRef } from './resolve';
 
@@ -69,17 +69,17 @@ export function trustWarnings(model: DatabaseModel): Problem[] {
   return problems;
 }
 
-/** Names the user added to the server certificate that are not the database's: the watcher and the agents refuse such a certificate. */
+/**
+ * DNS names the user added to the server certificate that name another workload of the cluster
+ * (src/tls/member.ts's rule): the watcher and the agents refuse such a certificate. External names
+ * and IP addresses are allowed (KubeDB documents extra server SANs for outside clients).
+ */
 function foreignServerNames(model: DatabaseModel): Problem[] {
   const index = model.source.spec?.tls?.certificates?.findIndex((c) => c.alias === 'server') ?? -1;
   if (index < 0) return [];
   const user = model.source.spec!.tls!.certificates![index]!;
   const { name, namespace, options } = model;
-  const problems: Problem[] = [];
-  const foreignDNS = (user.dnsNames ?? []).filter((n) => !isDatabaseDNSName(n, name, namespace, options.clusterDomain));
-  const foreignIPs = (user.ipAddresses ?? []).filter((ip) => !LOOPBACK_ADDRESSES.includes(ip));
-  const why = 'is not the database\'s: the server certificate is the Galera members\' identity, so the watcher keeps the pods gated (ForeignName) and the agents refuse it as a peer; let outside clients use the primary Service\'s name, or a proxy with a certificate of its own';
-  for (const n of foreignDNS) problems.push(warning(`spec.tls.certificates[${index}].dnsNames`, `${n} ${why}`));
-  for (const ip of foreignIPs) problems.push(warning(`spec.tls.certificates[${index}].ipAddresses`, `${ip} ${why}`));
-  return problems;
+  const foreign = (user.dnsNames ?? []).filter((n) => isInClusterDNSName(n, namespace, options.clusterDomain) && !isDatabaseDNSName(n, name, namespace, options.clusterDomain));
+  const why = 'names another workload inside the cluster (a Service, database or pod that is not this database\'s): the server certificate is the Galera members\' identity, so the watcher keeps the pods gated (ForeignName) and the agents refuse it as a peer; remove it (external DNS names and load balancer addresses are fine)';
+  return foreign.map((n) => warning(`spec.tls.certificates[${index}].dnsNames`, `${n} ${why}`));
 }

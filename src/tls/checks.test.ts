@@ -61,14 +61,15 @@ function input(leaf: Pem | undefined, data?: { 'tls.crt'?: string; 'tls.key'?: s
   };
 }
 
-describe('a server certificate is judged as a member\'s: only the database\'s names, for both ends of TLS', () => {
+describe('a server certificate is judged as a member\'s: a pod of the database, no other workload of the cluster, for both ends of TLS', () => {
   const asMember = (leaf: Pem): CertificateInput => ({ ...input(leaf), member: MEMBER });
   const cases: Array<[string, () => Pem, string | null, RegExp?]> = [
     ['the rendered default names (pods, Services, localhost, 127.0.0.1) → verified', () => certs.leaf(ca, { dnsNames: ['db', 'db.demo.svc', '*.db.demo.svc', ...SANS.dnsNames], ipAddresses: ['127.0.0.1'] }), null],
-    ['an extra outside name → ForeignName naming it', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, 'mysql.example.com'], ipAddresses: ['127.0.0.1'] }), FOREIGN_NAME, /names mysql\.example\.com, which is not database demo\/db's/],
+    ['an extra external name and a load balancer\'s address (KubeDB\'s extra SANs) → verified', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, 'mysql.example.com'], ipAddresses: ['127.0.0.1', '10.20.30.40'] }), null],
+    ['also another database\'s Service → ForeignName naming it', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, 'ledger.demo.svc'], ipAddresses: ['127.0.0.1'] }), FOREIGN_NAME, /names ledger\.demo\.svc, an in-cluster name that is not database demo\/db's/],
     ['also another database\'s pods → ForeignName', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, '*.ledger-pods.demo.svc'], ipAddresses: ['127.0.0.1'] }), FOREIGN_NAME, /\*\.ledger-pods\.demo\.svc/],
     ['a namespace-wide wildcard → ForeignName', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, '*.demo.svc'], ipAddresses: ['127.0.0.1'] }), FOREIGN_NAME, /\*\.demo\.svc/],
-    ['a pod IP address → ForeignName', () => certs.leaf(ca, { dnsNames: SANS.dnsNames, ipAddresses: ['127.0.0.1', '10.1.2.3'] }), FOREIGN_NAME, /10\.1\.2\.3/],
+    ['a pod A record → ForeignName', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, '10-1-2-3.demo.pod.cluster.local'], ipAddresses: ['127.0.0.1'] }), FOREIGN_NAME, /10-1-2-3\.demo\.pod\.cluster\.local/],
     ['client auth only (a client certificate with the pods\' names) → NotForMembers', () => certs.leaf(ca, { ...SANS, extendedKeyUsage: 'clientAuth' }), NOT_FOR_MEMBERS, /is not for server auth: members are TLS servers and clients/],
     ['server auth only → NotForMembers', () => certs.leaf(ca, { ...SANS, extendedKeyUsage: 'serverAuth' }), NOT_FOR_MEMBERS, /is not for client auth/],
     ['no extended key usage at all (any purpose) → verified', () => certs.leaf(ca, { ...SANS, extendedKeyUsage: '' }), null],

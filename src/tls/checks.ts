@@ -245,7 +245,7 @@ export const READINESS_CHAIN: readonly Check[] = [
   certificateIsNotYetValid, // not before notBefore
   sansDoNotCoverPods, // the server certificate names every pod, localhost and 127.0.0.1
   certificateIsNotForMembers, // a member's certificate serves both ends of TLS (server and client auth)
-  namesAreNotTheDatabases, // …and names only the database: a client certificate of the same CA is no member's
+  namesAreNotTheDatabases, // …and names a pod of the database, no other workload of the cluster: a client certificate of the same CA is no member's
   certificateResourceIsNotReady, // cert-manager's Certificate is Ready=True for this very certificate
 ];
 

@@ -1,11 +1,10 @@
 // The reusable "is this a member's server certificate?" of the watcher and the agent, on real
 // certificates made with openssl: the rendered kinds (server, client, exporter), other CAs, other
-// databases, wrong pods.
+// databases, wrong pods; in-cluster names of other workloads against external names.
 import { X509Certificate } from 'node:crypto';
 import { defaultServerDNSNames } from '../model/names';
 import { CertFactory, Pem } from './testing/certs';
 import {
-  canonicalIP,
   FOREIGN_NAME,
   foreignNames,
   hostNamesOf,
@@ -41,6 +40,13 @@ describe('memberCertificateViolation: is this a member\'s server certificate?', 
     ['a client certificate of the same CA with both usages but no names → NoMemberName', () => ({ chain: [certs.leaf(ca, { commonName: 'root' })] }), NO_MEMBER_NAME, /names no pod of database shop\/orders/],
     ['a certificate naming only the Services (no pod) → NoMemberName', () => ({ chain: [certs.leaf(ca, { dnsNames: ['orders.shop.svc', 'localhost'] })] }), NO_MEMBER_NAME],
     ['another database\'s server certificate, same CA → ForeignName', () => ({ chain: [certs.leaf(ca, { dnsNames: defaultServerDNSNames('ledger', 'shop', 'cluster.local'), ipAddresses: ['127.0.0.1'] })] }), FOREIGN_NAME, /ledger/],
+    ['the server certificate with an external DNS name and a load balancer\'s address (KubeDB\'s extra SANs) → a member', () => ({ chain: [certs.leaf(ca, { dnsNames: [...serverSpec().dnsNames, 'orders.shop.example.com', '*.db.example.com'], ipAddresses: ['127.0.0.1', '10.20.30.40', '2001:db8::7'] })] }), null],
+    ['the server certificate that also names another database\'s pods → ForeignName', () => ({ chain: [certs.leaf(ca, { ...serverSpec(), dnsNames: [...serverSpec().dnsNames, 'ledger-0.ledger-pods.shop.svc'] })] }), FOREIGN_NAME, /names ledger-0\.ledger-pods\.shop\.svc, an in-cluster name that is not database shop\/orders's/],
+    ['the server certificate that also names a Service of another namespace, in its short and full forms → ForeignName naming both', () => ({ chain: [certs.leaf(ca, { ...serverSpec(), dnsNames: [...serverSpec().dnsNames, 'web.apps.svc', 'web.apps.svc.cluster.local'] })] }), FOREIGN_NAME, /names web\.apps\.svc, web\.apps\.svc\.cluster\.local, in-cluster names that are not/],
+    ['the server certificate with the namespace\'s wildcard → ForeignName', () => ({ chain: [certs.leaf(ca, { ...serverSpec(), dnsNames: [...serverSpec().dnsNames, '*.shop.svc'] })] }), FOREIGN_NAME, /\*\.shop\.svc/],
+    ['the server certificate with a pod A record → ForeignName', () => ({ chain: [certs.leaf(ca, { ...serverSpec(), dnsNames: [...serverSpec().dnsNames, '10-1-2-3.shop.pod.cluster.local'] })] }), FOREIGN_NAME, /10-1-2-3\.shop\.pod/],
+    ['the server certificate with another Service\'s short name → ForeignName', () => ({ chain: [certs.leaf(ca, { ...serverSpec(), dnsNames: [...serverSpec().dnsNames, 'web'] })] }), FOREIGN_NAME, /names web, /],
+    ['only external names, no pod → NoMemberName', () => ({ chain: [certs.leaf(ca, { dnsNames: ['orders.shop.example.com'], ipAddresses: ['10.20.30.40'] })] }), NO_MEMBER_NAME],
     ['a server certificate from another CA of the same name → UntrustedMember', () => ({ chain: [certs.leaf(otherCa, serverSpec())] }), UNTRUSTED_MEMBER, /does not chain to the members' CA/],
     ['an expired member certificate → MemberCertificateExpired', () => ({ chain: [certs.leaf(ca, { ...serverSpec(), notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - DAY) })] }), MEMBER_CERTIFICATE_EXPIRED],
     ['no certificate presented → UntrustedMember', () => ({ chain: [] }), UNTRUSTED_MEMBER],
@@ -62,14 +68,11 @@ describe('memberCertificateViolation: is this a member\'s server certificate?', 
 });
 
 describe('the names on a certificate', () => {
-  it.each([['::1', '0:0:0:0:0:0:0:1'], ['0:0:0:0:0:0:0:1', '0:0:0:0:0:0:0:1'], ['FE80::0001', 'fe80:0:0:0:0:0:0:1'], ['127.0.0.1', '127.0.0.1']])('canonicalIP(%s) = %s', (ip, canonical) => expect(canonicalIP(ip)).toBe(canonical));
-
-  it('reads DNS names and IP addresses from the SANs, and judges only those', () => {
-    const leaf = x509(certs.leaf(ca, { dnsNames: ['orders.shop.svc', 'mysql.example.com'], ipAddresses: ['127.0.0.1', '::1', '192.0.2.7'] }));
-    expect(hostNamesOf(leaf)).toEqual({ dnsNames: ['orders.shop.svc', 'mysql.example.com'], ipAddresses: ['127.0.0.1', expect.stringMatching(/^(::1|0:0:0:0:0:0:0:1)$/), '192.0.2.7'] });
-    // ::1 is loopback however node spells it; a link-local IPv6 address is not.
-    expect(foreignNames(leaf, DB)).toEqual(['mysql.example.com', '192.0.2.7']);
-    expect(foreignNames(x509(certs.leaf(ca, { dnsNames: ['orders-0.orders-pods.shop.svc'], ipAddresses: ['fe80::1'] })), DB)).toEqual([expect.stringMatching(/^fe80/i)]);
+  it('reads DNS names and IP addresses from the SANs; only in-cluster DNS names that are not the database\'s are foreign', () => {
+    const leaf = x509(certs.leaf(ca, { dnsNames: ['orders.shop.svc', 'mysql.example.com', 'ledger.shop.svc', 'ledger'], ipAddresses: ['127.0.0.1', '::1', '192.0.2.7'] }));
+    expect(hostNamesOf(leaf)).toEqual({ dnsNames: ['orders.shop.svc', 'mysql.example.com', 'ledger.shop.svc', 'ledger'], ipAddresses: ['127.0.0.1', expect.stringMatching(/^(::1|0:0:0:0:0:0:0:1)$/), '192.0.2.7'] });
+    // The database's own Service and the external name pass; addresses are never judged.
+    expect(foreignNames(leaf, DB)).toEqual(['ledger.shop.svc', 'ledger']);
   });
 
   it('every name the function renders into a server certificate by default is the database\'s', () => {

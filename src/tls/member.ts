@@ -2,15 +2,18 @@
  * Is this a member's server certificate? Galera admits any certificate its CA signed (issue 15):
  * a client or exporter certificate of the same CA would be let in. So wherever pxc-tls judges a
  * certificate for a member — the watcher before ungating a pod, the agent before trusting a peer
- * — it asks more than the chain: the certificate must name the database's pods and nothing that
- * is not the database's, and be good for both ends of a TLS connection (Galera members are
- * servers and clients of each other). Pure: certificates in, a violation or null out.
+ * — it asks more than the chain: the certificate must be good for both ends of a TLS connection
+ * (Galera members are servers and clients of each other), name at least one of the database's
+ * pods, and name no other workload of the cluster (another database, Service or pod). Names
+ * outside the cluster — an external DNS name, a load balancer's address — are allowed: KubeDB
+ * documents extra server SANs for clients that reach the database from outside (the integrator's
+ * decision, docs/security.md). Pure: certificates in, a violation or null out.
  */
 import type { X509Certificate } from 'node:crypto';
-import { governingServiceName, isDatabaseDNSName, isMemberDNSName, LOOPBACK_ADDRESSES } from '../model/names';
+import { governingServiceName, isDatabaseDNSName, isInClusterDNSName, isMemberDNSName } from '../model/names';
 import { chainsTo, x509Date } from './pem';
 
-/** The certificate names a host or address that is not the database's (another database, the namespace, the outside). */
+/** The certificate names another workload of the cluster: an in-cluster name (a Service, a pod, the namespace) that is not the database's. */
 export const FOREIGN_NAME = 'ForeignName';
 /** The certificate names none of the database's pods: a client or exporter certificate, or another database's. */
 export const NO_MEMBER_NAME = 'NoMemberName';
@@ -65,38 +68,28 @@ export function hostNamesOf(certificate: X509Certificate): { dnsNames: string[];
   return { dnsNames, ipAddresses };
 }
 
-/** An IPv6 address as eight hex groups without leading zeros (node prints `::1` as `0:0:0:0:0:0:0:1`); IPv4 as it is. */
-export function canonicalIP(address: string): string {
-  if (!address.includes(':')) return address;
-  const [head, tail] = address.toLowerCase().split('::') as [string, string | undefined];
-  const groups = (part: string | undefined) => (part ? part.split(':') : []);
-  const left = groups(head);
-  const right = groups(tail);
-  const all = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return all.map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16).toString(16) : g)).join(':');
-}
-
-const LOOPBACK = new Set(LOOPBACK_ADDRESSES.map(canonicalIP));
-const isLoopback = (ip: string) => LOOPBACK.has(canonicalIP(ip));
-
-/** Names on the certificate that are not the database's; emails and URIs name no host and are not judged. */
+/**
+ * DNS names on the certificate that cluster DNS answers for (isInClusterDNSName) and that are not
+ * the database's: another database's, Service's or pod's. External names are not foreign. IP
+ * addresses are not judged: a pod's or a Service's address cannot be told apart from a load
+ * balancer's; emails and URIs name no host.
+ */
 export function foreignNames(certificate: X509Certificate, db: DatabaseIdentity): string[] {
-  const { dnsNames, ipAddresses } = hostNamesOf(certificate);
-  return [
-    ...dnsNames.filter((name) => !isDatabaseDNSName(name, db.name, db.namespace, db.clusterDomain)),
-    ...ipAddresses.filter((ip) => !isLoopback(ip)),
-  ];
+  return hostNamesOf(certificate).dnsNames.filter(
+    (name) => isInClusterDNSName(name, db.namespace, db.clusterDomain) && !isDatabaseDNSName(name, db.name, db.namespace, db.clusterDomain),
+  );
 }
 
 function describe(db: DatabaseIdentity): string {
   return `database ${db.namespace}/${db.name}`;
 }
 
-/** Names only the database, and at least one of its pods. */
+/** Names at least one of the database's pods, and no other workload of the cluster. */
 export function memberNamesViolation(certificate: X509Certificate, db: DatabaseIdentity, what: string): MemberViolation | null {
   const foreign = foreignNames(certificate, db);
   if (foreign.length > 0) {
-    return { reason: FOREIGN_NAME, message: `${what} names ${foreign.join(', ')}, which ${foreign.length === 1 ? 'is' : 'are'} not ${describe(db)}'s: a member's certificate names only the database's pods, Services and localhost` };
+    const which = foreign.length === 1 ? 'an in-cluster name that is' : 'in-cluster names that are';
+    return { reason: FOREIGN_NAME, message: `${what} names ${foreign.join(', ')}, ${which} not ${describe(db)}'s: a member's certificate names no other database, Service or pod of the cluster (external names and addresses are allowed)` };
   }
   if (!hostNamesOf(certificate).dnsNames.some((name) => isMemberDNSName(name, db.name, db.namespace, db.clusterDomain))) {
     return { reason: NO_MEMBER_NAME, message: `${what} names no pod of ${describe(db)} (no DNS name under its governing Service): it is not a member's certificate` };
@@ -125,9 +118,9 @@ export interface PeerCertificate {
 
 /**
  * The agent's question about a peer (and anyone's about a member): is this a member's server
- * certificate? Chains to the members' CA, valid now, good for server and client auth, names only
- * the database and at least one of its pods (that very pod when one is claimed). The first
- * failure in that order, or null.
+ * certificate? Chains to the members' CA, valid now, good for server and client auth, names at
+ * least one of the database's pods (that very pod when one is claimed) and no other workload of
+ * the cluster. The first failure in that order, or null.
  */
 export function memberCertificateViolation(peer: PeerCertificate): MemberViolation | null {
   const [leaf, ...intermediates] = peer.chain;
