@@ -134,7 +134,7 @@ describe('fn-config/schema.json', () => {
   });
 
   it('has the same option set as parseFnConfig: every schema option parses and sets the config', () => {
-    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.mirror', 'images.versions', 'mode', 'networkPolicies.enabled', 'networkPolicies.monitoringNamespace', 'networkPolicies.mysqlFrom', 'schedulingGate']);
+    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.mirror', 'images.versions', 'mode', 'networkPolicies.enabled', 'networkPolicies.monitoringNamespace', 'networkPolicies.mysqlFrom', 'networkPolicies.watcherFrom', 'schedulingGate']);
     for (const [name, leaf] of specLeaves) {
       const value = sample(leaf);
       const config = typed(nest(name, value));
@@ -204,6 +204,7 @@ describe('fn-config/schema.json', () => {
     ['an unknown operator', { networkPolicies: { mysqlFrom: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'Is' }] } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchExpressions[0].operator']],
     ['a misspelt selector field', { networkPolicies: { mysqlFrom: [{ podSelector: { matchLabel: { app: 'x' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabel']],
     ['an unknown NetworkPolicy option', { networkPolicies: { egress: true } }, ['spec.networkPolicies.egress']],
+    ['a watcher peer with an ipBlock', { networkPolicies: { watcherFrom: [{ ipBlock: { cidr: '10.0.0.0/8' } }] } }, ['spec.networkPolicies.watcherFrom[0].ipBlock']],
     [
       'all options valid',
       {
@@ -212,7 +213,7 @@ describe('fn-config/schema.json', () => {
         schedulingGate: false,
         argoSyncWaves: true,
         mode: 'kubedb',
-        networkPolicies: { enabled: true, monitoringNamespace: 'obs', mysqlFrom: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } }] },
+        networkPolicies: { enabled: true, monitoringNamespace: 'obs', mysqlFrom: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } }], watcherFrom: [] },
       },
       [],
     ],
@@ -239,7 +240,7 @@ describe('fn-config/schema.json', () => {
     ['an unknown mode', { mode: 'Kubedb' }, ['mode']],
     ['NetworkPolicies switched by yes', { 'networkPolicies.enabled': 'yes' }, ['networkPolicies.enabled']],
     ['an upper-case monitoring namespace', { 'networkPolicies.monitoringNamespace': 'Mon' }, ['networkPolicies.monitoringNamespace']],
-    ['all keys valid', { clusterDomain: 'corp.internal', 'images.versions.8.4.3.exporter': 'm/e:1', 'images.mirror.ghcr.io': 'm/ghcr', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb', 'networkPolicies.enabled': 'false', 'networkPolicies.monitoringNamespace': 'obs', 'networkPolicies.mysqlFrom': '[{podSelector: {matchLabels: {app: web}}}]' }, []],
+    ['all keys valid', { clusterDomain: 'corp.internal', 'images.versions.8.4.3.exporter': 'm/e:1', 'images.mirror.ghcr.io': 'm/ghcr', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb', 'networkPolicies.enabled': 'false', 'networkPolicies.monitoringNamespace': 'obs', 'networkPolicies.mysqlFrom': '[{podSelector: {matchLabels: {app: web}}}]', 'networkPolicies.watcherFrom': '[]' }, []],
   ];
   it.each(configMapCases)('ConfigMap data, %s: schema and parser reject the same keys', (_name, data, expected) => {
     expect(validate(data, configMapSchema).sort()).toEqual(expected);

@@ -1,3 +1,4 @@
+import { DEFAULT_WATCHER_PEERS } from '../model/options';
 import { DEFAULT_CONFIG, parseFnConfig } from './fn-config';
 
 describe('parseFnConfig', () => {
@@ -14,7 +15,7 @@ describe('parseFnConfig', () => {
       data: { clusterDomain: 'corp.internal', 'images.versions.8.4.3.db': 'mirror/pxc:8.4.3', 'images.mirror.docker.io': 'mirror/docker.io', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' },
     });
     expect(parsed).toEqual({
-      config: { clusterDomain: 'corp.internal', images: { versions: { '8.4.3': { db: 'mirror/pxc:8.4.3' } }, mirror: { 'docker.io': 'mirror/docker.io' } }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb', networkPolicies: { enabled: true, monitoringNamespace: 'monitoring' } },
+      config: { clusterDomain: 'corp.internal', images: { versions: { '8.4.3': { db: 'mirror/pxc:8.4.3' } }, mirror: { 'docker.io': 'mirror/docker.io' } }, schedulingGate: false, argoSyncWaves: true, mode: 'kubedb', networkPolicies: { enabled: true, monitoringNamespace: 'monitoring', watcherFrom: DEFAULT_WATCHER_PEERS } },
       results: [],
     });
   });
@@ -28,15 +29,29 @@ describe('parseFnConfig', () => {
       metadata: { name: 'c' },
       spec: { networkPolicies: { mysqlFrom: webAndShop, monitoringNamespace: 'observability' } },
     });
-    expect(typed).toEqual({ config: { ...DEFAULT_CONFIG, networkPolicies: { enabled: true, mysqlFrom: webAndShop, monitoringNamespace: 'observability' } }, results: [] });
+    expect(typed).toEqual({ config: { ...DEFAULT_CONFIG, networkPolicies: { enabled: true, mysqlFrom: webAndShop, monitoringNamespace: 'observability', watcherFrom: DEFAULT_WATCHER_PEERS } }, results: [] });
     const text = '- podSelector:\n    matchLabels: {app: web}\n- namespaceSelector:\n    matchLabels: {team: shop}\n  podSelector:\n    matchExpressions: [{key: app, operator: In, values: [api]}]\n';
     const configMap = parseFnConfig({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'f' }, data: { 'networkPolicies.mysqlFrom': text, 'networkPolicies.enabled': 'false' } });
-    expect(configMap).toEqual({ config: { ...DEFAULT_CONFIG, networkPolicies: { enabled: false, mysqlFrom: webAndShop, monitoringNamespace: 'monitoring' } }, results: [] });
+    expect(configMap).toEqual({ config: { ...DEFAULT_CONFIG, networkPolicies: { enabled: false, mysqlFrom: webAndShop, monitoringNamespace: 'monitoring', watcherFrom: DEFAULT_WATCHER_PEERS } }, results: [] });
   });
 
   it('never changes the defaults it hands out', () => {
-    parseFnConfig({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'f' }, data: { 'networkPolicies.enabled': 'false', 'networkPolicies.monitoringNamespace': 'obs' } });
-    expect(DEFAULT_CONFIG.networkPolicies).toEqual({ enabled: true, monitoringNamespace: 'monitoring' });
+    const parsed = parseFnConfig({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'f' }, data: { 'networkPolicies.enabled': 'false', 'networkPolicies.monitoringNamespace': 'obs' } });
+    parsed.config.networkPolicies.watcherFrom[0]!.podSelector!.matchLabels!.app = 'changed';
+    parsed.config.networkPolicies.watcherFrom.push({ podSelector: {} });
+    expect(DEFAULT_CONFIG.networkPolicies).toEqual({ enabled: true, monitoringNamespace: 'monitoring', watcherFrom: DEFAULT_WATCHER_PEERS });
+    expect(DEFAULT_WATCHER_PEERS[0]).toEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'pxc-tls-watch' } } });
+  });
+
+  it('reads watcherFrom (where the watcher runs) in both forms; an empty list admits no watcher', () => {
+    const ops = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ops' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'pxc-tls-watch' } } }];
+    const typed = parseFnConfig({ apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'c' }, spec: { networkPolicies: { watcherFrom: ops } } });
+    expect(typed).toEqual({ config: { ...DEFAULT_CONFIG, networkPolicies: { ...DEFAULT_CONFIG.networkPolicies, watcherFrom: ops } }, results: [] });
+    const none = parseFnConfig({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'f' }, data: { 'networkPolicies.watcherFrom': '[]' } });
+    expect(none).toEqual({ config: { ...DEFAULT_CONFIG, networkPolicies: { ...DEFAULT_CONFIG.networkPolicies, watcherFrom: [] } }, results: [] });
+    const bad = parseFnConfig({ apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'c' }, spec: { networkPolicies: { watcherFrom: [{ ipBlock: { cidr: '10.0.0.0/8' } }] } } });
+    expect(bad.results.map((r) => r.field?.path)).toEqual(['spec.networkPolicies.watcherFrom[0].ipBlock']);
+    expect(bad.config.networkPolicies.watcherFrom).toEqual(DEFAULT_WATCHER_PEERS);
   });
 
   const peerProblems: Array<[string, unknown, Array<[string, RegExp]>]> = [

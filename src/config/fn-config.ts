@@ -14,7 +14,7 @@ import { KNOWN_VERSIONS, unusedMirrors } from '../model/catalog';
 import { isLabelName, isSubdomainName } from '../model/formats';
 import { didYouMean } from '../model/near-miss';
 import { isPerconaXtraDB } from '../model/perconaxtradb';
-import { DEFAULT_RENDER_OPTIONS, IMAGE_COMPONENTS, ImageComponent, Mode, MODES, RenderOptions } from '../model/options';
+import { DEFAULT_RENDER_OPTIONS, IMAGE_COMPONENTS, ImageComponent, Mode, MODES, PeerSelector, RenderOptions } from '../model/options';
 import { parsePeers } from './peers';
 
 export const CONFIG_API_VERSION = 'fn.pxc-tls.dev/v1alpha1';
@@ -33,6 +33,7 @@ const OPTIONS: Readonly<Record<string, OptionType>> = {
   mode: 'mode',
   'networkPolicies.enabled': 'boolean',
   'networkPolicies.mysqlFrom': 'peers',
+  'networkPolicies.watcherFrom': 'peers',
   'networkPolicies.monitoringNamespace': 'namespace',
 };
 /** The image options, each naming what it replaces. */
@@ -45,6 +46,12 @@ const BOOLEANS: Readonly<Record<string, (config: FnConfig, value: boolean) => vo
   schedulingGate: (config, value) => (config.schedulingGate = value),
   argoSyncWaves: (config, value) => (config.argoSyncWaves = value),
   'networkPolicies.enabled': (config, value) => (config.networkPolicies.enabled = value),
+};
+
+/** Sets a list of NetworkPolicy peers by its dotted name. */
+const PEERS: Readonly<Record<string, (config: FnConfig, peers: PeerSelector[]) => void>> = {
+  'networkPolicies.mysqlFrom': (config, peers) => (config.networkPolicies.mysqlFrom = peers),
+  'networkPolicies.watcherFrom': (config, peers) => (config.networkPolicies.watcherFrom = peers),
 };
 
 export interface ParsedConfig {
@@ -60,7 +67,7 @@ export function isConfigObject(object: KubeObject): boolean {
 
 /** The defaults, with fresh copies of the nested options so a parse never changes DEFAULT_CONFIG. */
 function defaults(): FnConfig {
-  return { ...DEFAULT_CONFIG, images: { versions: {}, mirror: {} }, networkPolicies: { ...DEFAULT_CONFIG.networkPolicies } };
+  return { ...DEFAULT_CONFIG, images: { versions: {}, mirror: {} }, networkPolicies: { ...DEFAULT_CONFIG.networkPolicies, watcherFrom: structuredClone(DEFAULT_CONFIG.networkPolicies.watcherFrom) } };
 }
 
 export function parseFnConfig(functionConfig: Record<string, unknown> | undefined): ParsedConfig {
@@ -97,7 +104,7 @@ export function parseFnConfig(functionConfig: Record<string, unknown> | undefine
     if (OPTIONS[key] === 'peers') {
       const { peers, problems } = parsePeers(raw, path);
       results.push(...problems.map((p) => fail(p.path, p.message)));
-      if (peers) config.networkPolicies.mysqlFrom = peers;
+      if (peers) PEERS[key]!(config, peers);
       continue;
     }
     const problem = setOption(config, key, raw, versions, mirror);
@@ -129,7 +136,7 @@ function flattenSpec(spec: Record<string, unknown>, fail: (path: string, message
   };
   for (const [key, value] of Object.entries(spec)) {
     if (key === 'networkPolicies') {
-      const group = mapAt(value, 'spec.networkPolicies', 'NetworkPolicy options (enabled, mysqlFrom, monitoringNamespace)');
+      const group = mapAt(value, 'spec.networkPolicies', 'NetworkPolicy options (enabled, mysqlFrom, watcherFrom, monitoringNamespace)');
       for (const [sub, v] of Object.entries(group ?? {})) out.push([`spec.${key}.${sub}`, `${key}.${sub}`, v]);
       continue;
     }

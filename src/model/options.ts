@@ -1,5 +1,6 @@
 /** What the render core can be asked to do differently; the function config (src/config) fills it. */
-import { DEFAULT_CLUSTER_DOMAIN } from './kubedb';
+import { DEFAULT_CLUSTER_DOMAIN, LABEL } from './kubedb';
+import { NAMESPACE_NAME_LABEL, WATCHER_APP_NAME, WATCHER_CLUSTER_WIDE_NAMESPACE } from './project';
 
 export type Mode = 'standalone' | 'kubedb';
 export const MODES: readonly Mode[] = ['standalone', 'kubedb'];
@@ -40,8 +41,10 @@ export interface PeerSelector {
 export interface NetworkPolicyOptions {
   /** Render the database's NetworkPolicies (standalone mode). */
   enabled: boolean;
-  /** Who besides the database's own pods may reach mysqld's port; absent: anyone (not restricted). */
+  /** Who besides the database's own pods (and the watcher) may reach mysqld's port; absent: anyone (not restricted). */
   mysqlFrom?: PeerSelector[];
+  /** The watcher's pods, admitted to mysqld's port whenever mysqlFrom restricts it (its served-certificate probe). */
+  watcherFrom: PeerSelector[];
   /** The namespace whose pods (Prometheus) may reach the exporter's port, when monitored. */
   monitoringNamespace: string;
 }
@@ -64,6 +67,15 @@ export interface RenderOptions {
 /** Where Prometheus usually runs (kube-prometheus, the KubeDB monitoring guides' choice); a function-config option. */
 export const DEFAULT_MONITORING_NAMESPACE = 'monitoring';
 
+/**
+ * Where examples/watcher runs the watcher: pods labelled `app.kubernetes.io/name: pxc-tls-watch`
+ * in the database's own namespace (the namespaced install) or in `pxc-tls-system` (cluster-wide).
+ */
+export const DEFAULT_WATCHER_PEERS: readonly PeerSelector[] = [
+  { podSelector: { matchLabels: { [LABEL.name]: WATCHER_APP_NAME } } },
+  { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: WATCHER_CLUSTER_WIDE_NAMESPACE } }, podSelector: { matchLabels: { [LABEL.name]: WATCHER_APP_NAME } } },
+];
+
 /** Every option at its default: what a run without a function config renders. */
 export const DEFAULT_RENDER_OPTIONS: Readonly<RenderOptions> = {
   clusterDomain: DEFAULT_CLUSTER_DOMAIN,
@@ -71,5 +83,5 @@ export const DEFAULT_RENDER_OPTIONS: Readonly<RenderOptions> = {
   schedulingGate: true,
   argoSyncWaves: false,
   mode: 'standalone',
-  networkPolicies: { enabled: true, monitoringNamespace: DEFAULT_MONITORING_NAMESPACE },
+  networkPolicies: { enabled: true, monitoringNamespace: DEFAULT_MONITORING_NAMESPACE, watcherFrom: [...DEFAULT_WATCHER_PEERS] },
 };

@@ -73,3 +73,12 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
  * mounted alone (no key) into the exporter at KubeDB's server certificate path (render/trust.ts).
  */
 export const SERVER_CA_VOLUME = 'tls-server-ca';
+
+/**
+ * The watcher's pods as examples/watcher installs them: labelled `app.kubernetes.io/name:
+ * pxc-tls-watch`, in the databases' namespace (`kubectl apply -k examples/watcher -n <ns>`) or in
+ * `pxc-tls-system` (examples/watcher/cluster-wide). Its served-certificate probe connects to each
+ * database pod's mysqld port, so a restricted mysqld NetworkPolicy admits them (network-policy.ts).
+ */
+export const WATCHER_APP_NAME = 'pxc-tls-watch';
+export const WATCHER_CLUSTER_WIDE_NAMESPACE = 'pxc-tls-system';

@@ -1,10 +1,14 @@
-import { DEFAULT_RENDER_OPTIONS, NetworkPolicyOptions, RenderOptions } from '../model/options';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { DEFAULT_RENDER_OPTIONS, DEFAULT_WATCHER_PEERS, NetworkPolicyOptions, RenderOptions } from '../model/options';
+import { WATCHER_CLUSTER_WIDE_NAMESPACE } from '../model/project';
 import { perconaXtraDB, withSpec } from '../test-support/fixtures';
 import { KubeObject } from '../krm/types';
 import { renderDatabase } from './render';
 import { resolveDatabase } from './resolve';
 import { allowed, policiesFor, Policy } from './testing/netpol-eval';
-import { EXPECTED, formatTable, NAMESPACES, parseTable, podsOf, PORTS, RESTRICTED_MYSQL_FROM, Table } from './testing/netpol-world';
+import { EXPECTED, formatTable, NAMESPACES, parseTable, podsOf, PORTS, RESTRICTED_MYSQL_FROM, SOURCES, Table, WATCHER_LABELS } from './testing/netpol-world';
 
 const MONITOR = { monitor: { agent: 'prometheus.io/operator', prometheus: { exporter: { port: 56790 } } } };
 
@@ -23,8 +27,8 @@ function reachability(objects: KubeObject[], destination: string): Table {
   const pods = podsOf(statefulSetsOf(objects));
   const dest = pods.find((p) => p.name === destination)!;
   const table: Table = new Map();
-  for (const source of pods) {
-    if (source.name === destination || source.name === 'orders-0' || source.name === 'ledger-1') continue;
+  for (const name of SOURCES) {
+    const source = pods.find((p) => p.name === name)!;
     table.set(source.name, new Map(PORTS.map((port) => [port, allowed({ source, destination: dest, port }, policiesOf(objects), NAMESPACES)])));
   }
   return table;
@@ -34,7 +38,8 @@ describe('NetworkPolicies: who reaches which port of a database pod (orders-0), 
   const cases: Array<[string, () => KubeObject[], string]> = [
     ['by default: Galera, IST, SST and the agent only from the same database\'s pods; mysqld from anywhere', () => render(), EXPECTED.default],
     ['monitored: the exporter\'s port from the monitoring namespace only', () => render({}, true), EXPECTED.monitored],
-    ['with mysqlFrom: mysqld only from the database\'s pods and the named peers', () => render({ mysqlFrom: RESTRICTED_MYSQL_FROM }), EXPECTED.restricted],
+    ['with mysqlFrom: mysqld only from the database\'s pods, the watcher\'s (namespaced or cluster-wide) and the named peers', () => render({ mysqlFrom: RESTRICTED_MYSQL_FROM }), EXPECTED.restricted],
+    ['with mysqlFrom and watcherFrom: []: the watcher is not admitted either', () => render({ mysqlFrom: RESTRICTED_MYSQL_FROM, watcherFrom: [] }), EXPECTED.restrictedWithoutWatcher],
     ['turned off: nothing rendered, nothing restricted', () => render({ enabled: false }, true), EXPECTED.disabled],
   ];
   it.each(cases)('%s', (_name, objects, expected) => {
@@ -67,6 +72,9 @@ describe('NetworkPolicies: who reaches which port of a database pod (orders-0), 
       batch: [],
       prometheus: [],
       impostor: [],
+      watch: [],
+      'watch-system': [],
+      'watch-impostor': [],
     });
   });
 });
@@ -92,9 +100,29 @@ describe('the rendered NetworkPolicies', () => {
     expect(policy(render(), 'orders-pxc-tls-mysql').spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 3306 }] }]);
   });
 
+  it('restricted, admit the database\'s pods, then the watcher\'s, then the peers the config names', () => {
+    const from = policy(render({ mysqlFrom: RESTRICTED_MYSQL_FROM }), 'orders-pxc-tls-mysql').spec.ingress[0].from;
+    expect(from).toEqual([
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'perconaxtradbs.kubedb.com', 'app.kubernetes.io/instance': 'orders', 'app.kubernetes.io/managed-by': 'kubedb.com' } } },
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'pxc-tls-watch' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'pxc-tls-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'pxc-tls-watch' } } },
+      ...RESTRICTED_MYSQL_FROM,
+    ]);
+  });
+
+  it('admit the watcher where examples/watcher installs it: its pod labels, and cluster-wide/\'s namespace', () => {
+    const repo = join(__dirname, '../..');
+    const deployment = parse(readFileSync(join(repo, 'examples/watcher/base/deployment.yaml'), 'utf8'));
+    const clusterWide = parse(readFileSync(join(repo, 'examples/watcher/cluster-wide/kustomization.yaml'), 'utf8'));
+    expect(deployment.spec.template.metadata.labels).toEqual(WATCHER_LABELS);
+    expect(clusterWide.namespace).toBe(WATCHER_CLUSTER_WIDE_NAMESPACE);
+    // Every default peer selects the Deployment's pods by labels they carry.
+    for (const peer of DEFAULT_WATCHER_PEERS) expect(deployment.spec.template.metadata.labels).toMatchObject(peer.podSelector!.matchLabels!);
+  });
+
   it('follow the exporter port and the monitoring namespace the config names', () => {
     const objects = render({ monitoringNamespace: 'observability' }, true).filter((o) => o.metadata.namespace === 'demo');
-    const orders = renderDatabase(resolveDatabase(perconaXtraDB('orders', withSpec({ monitor: { agent: 'prometheus.io/builtin', prometheus: { exporter: { port: 9104 } } } })), { ...DEFAULT_RENDER_OPTIONS, networkPolicies: { enabled: true, monitoringNamespace: 'observability' } }));
+    const orders = renderDatabase(resolveDatabase(perconaXtraDB('orders', withSpec({ monitor: { agent: 'prometheus.io/builtin', prometheus: { exporter: { port: 9104 } } } })), { ...DEFAULT_RENDER_OPTIONS, networkPolicies: { ...DEFAULT_RENDER_OPTIONS.networkPolicies, monitoringNamespace: 'observability' } }));
     expect(policy(orders, 'orders-pxc-tls-metrics').spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 9104 }] }]);
     expect(objects.length).toBeGreaterThan(0);
   });

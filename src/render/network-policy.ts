@@ -4,8 +4,9 @@
  * reaches which port:
  *   - `<db>-members`: Galera replication, IST, SST and the agent — only from the database's own pods;
  *   - `<db>-mysql`:   mysqld's port — from anywhere (the default: applications in other namespaces
- *                     keep working), or from the database's pods and the peers the function config
- *                     names (`networkPolicies.mysqlFrom`);
+ *                     keep working), or from the database's pods, the watcher's pods
+ *                     (`networkPolicies.watcherFrom`: its served-certificate probe connects there)
+ *                     and the peers the function config names (`networkPolicies.mysqlFrom`);
  *   - `<db>-metrics`: the exporter's port — from the monitoring namespace, when monitored.
  * Anything else the pods might listen on (the X protocol, PXC's admin port) is closed. Ports are
  * numbers, not names: a named port matches only where a container declares it.
@@ -46,8 +47,8 @@ export function renderNetworkPolicies(model: DatabaseModel): NetworkPolicy[] {
   const options = model.options.networkPolicies;
   if (!options.enabled) return [];
   const policies = [policy(model, networkPolicyName(model.name, 'members'), [{ from: [members(model)], ports: tcp(MEMBER_PORTS) }])];
-  // No `from`: every source. With mysqlFrom, the database's own pods are always among the sources.
-  const mysqlRule: NetworkPolicyIngressRule = options.mysqlFrom ? { from: [members(model), ...options.mysqlFrom], ports: tcp([DB_PORT]) } : { ports: tcp([DB_PORT]) };
+  // No `from`: every source. With mysqlFrom, the database's own pods and the watcher's are always among the sources.
+  const mysqlRule: NetworkPolicyIngressRule = options.mysqlFrom ? { from: [members(model), ...options.watcherFrom, ...options.mysqlFrom], ports: tcp([DB_PORT]) } : { ports: tcp([DB_PORT]) };
   policies.push(policy(model, networkPolicyName(model.name, 'mysql'), [mysqlRule]));
   if (model.monitored) {
     const monitoring: V1NetworkPolicyPeer = { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: options.monitoringNamespace } } };

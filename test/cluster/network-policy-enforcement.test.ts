@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { allowed, type Namespace, type Policy } from '../../src/render/testing/netpol-eval';
-import { EXPECTED, formatTable, NAMESPACES, parseTable, PORTS, RESTRICTED_MYSQL_FROM, templateLabels, type Table } from '../../src/render/testing/netpol-world';
+import { defaultWatcherPeersIn, EXPECTED, formatTable, NAMESPACES, otherPods, parseTable, PORTS, RESTRICTED_MYSQL_FROM, SOURCES, templateLabels, type Table } from '../../src/render/testing/netpol-world';
 import { getJson, kubectl, kubectlOk } from './kube';
 import { PolicyEngine, type EnginePod } from './netpol-engine';
 import { asList, uniqueName, type KObject } from './render';
@@ -21,7 +21,6 @@ jest.setTimeout(600_000);
 
 const SKIP = process.env.PXC_TLS_SKIP_NETPOL_ENFORCEMENT === '1';
 const BUNDLE = join(__dirname, '../../dist/pxc-tls.cjs');
-const SOURCES = ['orders-1', 'ledger-0', 'web', 'api', 'batch', 'prometheus', 'impostor'];
 
 interface Variant {
   name: 'default' | 'monitored' | 'restricted' | 'disabled';
@@ -63,18 +62,16 @@ const worlds = new Map<string, { pods: Map<string, EnginePod>; namespaces: strin
         const userLabels = Object.entries(n.labels).filter(([k]) => k !== 'kubernetes.io/metadata.name');
         if (userLabels.length) await kubectlOk(['label', 'namespace', ns(n.name), ...userLabels.map(([k, v]) => `${k}=${v}`)]);
       }
-      const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies: { ...variant.networkPolicies, monitoringNamespace: ns('monitoring') } } };
+      // Prefixed namespaces: the monitoring namespace and the watcher's cluster-wide one (the default watcherFrom, renamed) follow them.
+      const networkPolicies = { watcherFrom: defaultWatcherPeersIn(ns), ...variant.networkPolicies, monitoringNamespace: ns('monitoring') };
+      const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies } };
       const rendered = render([database('orders', ns('demo'), variant.monitored), database('ledger', ns('demo'), true)], functionConfig);
       await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-f', '-'], { input: asList(rendered) });
       const sets = rendered.filter((o) => o.kind === 'StatefulSet');
       const orders = sets.find((s) => s.metadata.name === 'orders')!;
       const pods = new Map<string, EnginePod>();
       for (const sts of sets) for (const i of [0, 1]) pods.set(`${sts.metadata.name}-${i}`, await engine.addPod(ns('demo'), `${sts.metadata.name}-${i}`, templateLabels(sts)));
-      const others: Array<[string, string, Record<string, string>]> = [
-        ['demo', 'web', { app: 'web' }], ['apps', 'api', { app: 'api' }], ['apps', 'batch', { app: 'batch' }],
-        ['monitoring', 'prometheus', { app: 'prometheus' }], ['other', 'impostor', templateLabels(orders)],
-      ];
-      for (const [world, name, labels] of others) pods.set(name, await engine.addPod(ns(world), name, labels));
+      for (const p of otherPods(templateLabels(orders))) pods.set(p.name, await engine.addPod(ns(p.namespace), p.name, p.labels));
       await engine.listen(pods.get('orders-0')!, PORTS);
       worlds.set(variant.name, { pods, namespaces: NAMESPACES.map((n) => ns(n.name)), policiesNamespace: ns('demo') });
     }

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { stringify, parse } from 'yaml';
 import { allowed, peerMatches, policiesFor, selectorString, type Namespace, type Pod, type Policy } from '../../src/render/testing/netpol-eval';
-import { EXPECTED, formatTable, NAMESPACES, parseTable, PORTS, RESTRICTED_MYSQL_FROM, templateLabels, type Table } from '../../src/render/testing/netpol-world';
+import { defaultWatcherPeersIn, EXPECTED, formatTable, NAMESPACES, otherPods, parseTable, PORTS, RESTRICTED_MYSQL_FROM, SOURCES, templateLabels, type Table } from '../../src/render/testing/netpol-world';
 import { kubectl, kubectlOk, getJson } from './kube';
 import { asList, uniqueName, type KObject } from './render';
 import { perconaXtraDB } from '../watch/fixture';
@@ -29,6 +29,7 @@ const VARIANTS: Variant[] = [
   { name: 'default', monitored: false, networkPolicies: {} },
   { name: 'monitored', monitored: true, networkPolicies: {} },
   { name: 'restricted', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM } },
+  { name: 'restrictedWithoutWatcher', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM, watcherFrom: [] } },
 ];
 
 /** The watcher tests' database (test/watch/fixture.ts), monitored or not. */
@@ -61,7 +62,10 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('%s', (_name, variant) 
       const userLabels = Object.entries(n.labels).filter(([k]) => k !== 'kubernetes.io/metadata.name');
       if (userLabels.length) await kubectlOk(['label', 'namespace', ns(n.name), ...userLabels.map(([k, v]) => `${k}=${v}`)]);
     }
-    const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies: { ...variant.networkPolicies, monitoringNamespace: ns('monitoring') } } };
+    // The world's namespaces have prefixed names here: the monitoring namespace and the watcher's
+    // cluster-wide one (the default watcherFrom, renamed) follow them.
+    const networkPolicies = { watcherFrom: defaultWatcherPeersIn(ns), ...variant.networkPolicies, monitoringNamespace: ns('monitoring') };
+    const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies } };
     rendered = render([database('orders', ns('demo'), variant.monitored), database('ledger', ns('demo'), true)], functionConfig);
     // Every rendered object, as a user's apply would send it.
     const apply = await kubectl(['apply', '--server-side', '--field-manager=pxc-tls-test', '-f', '-'], { input: asList(rendered) });
@@ -72,13 +76,7 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('%s', (_name, variant) 
     const podObjects: Array<{ namespace: string; name: string; labels: Record<string, string> }> = [];
     for (const sts of liveSets) for (const i of [0, 1]) podObjects.push({ namespace: ns('demo'), name: `${sts.metadata.name}-${i}`, labels: templateLabels(sts) });
     const orders = liveSets.find((s) => s.metadata.name === 'orders')!;
-    podObjects.push(
-      { namespace: ns('demo'), name: 'web', labels: { app: 'web' } },
-      { namespace: ns('apps'), name: 'api', labels: { app: 'api' } },
-      { namespace: ns('apps'), name: 'batch', labels: { app: 'batch' } },
-      { namespace: ns('monitoring'), name: 'prometheus', labels: { app: 'prometheus' } },
-      { namespace: ns('other'), name: 'impostor', labels: templateLabels(orders) },
-    );
+    podObjects.push(...otherPods(templateLabels(orders)).map((p) => ({ ...p, namespace: ns(p.namespace) })));
     const podItems = podObjects.map((p) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name, namespace: p.namespace, labels: p.labels }, spec: { containers: [{ name: 'c', image: 'registry.invalid/pause:1' }] } }));
     await kubectlOk(['create', '-f', '-'], { input: asList(podItems) });
     // Everything as the API server keeps it.
@@ -103,7 +101,7 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('%s', (_name, variant) 
   test('the reachability table of orders-0 holds for the live policies, pods and namespaces', () => {
     const destination = pods.find((p) => p.name === 'orders-0')!;
     const table: Table = new Map();
-    for (const name of ['orders-1', 'ledger-0', 'web', 'api', 'batch', 'prometheus', 'impostor']) {
+    for (const name of SOURCES) {
       const source = pods.find((p) => p.name === name)!;
       table.set(name, new Map(PORTS.map((port) => [port, allowed({ source, destination, port }, policies, namespaces)])));
     }
