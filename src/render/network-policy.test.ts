@@ -39,7 +39,7 @@ describe('NetworkPolicies: who reaches which port of a database pod (orders-0), 
     ['by default: Galera, IST, SST and the agent only from the same database\'s pods; mysqld from anywhere', () => render(), EXPECTED.default],
     ['monitored: the exporter\'s port from the monitoring namespace only', () => render({}, true), EXPECTED.monitored],
     ['with mysqlFrom: mysqld only from the database\'s pods, the watcher\'s (namespaced or cluster-wide) and the named peers', () => render({ mysqlFrom: RESTRICTED_MYSQL_FROM }), EXPECTED.restricted],
-    ['with mysqlFrom and watcherFrom: []: the watcher is not admitted either', () => render({ mysqlFrom: RESTRICTED_MYSQL_FROM, watcherFrom: [] }), EXPECTED.restrictedWithoutWatcher],
+    ['with mysqlFrom and watcherFrom: []: the watcher is not admitted either', () => render({ mysqlFrom: RESTRICTED_MYSQL_FROM, watcherFrom: [] }), EXPECTED['restricted-no-watcher']],
     ['turned off: nothing rendered, nothing restricted', () => render({ enabled: false }, true), EXPECTED.disabled],
   ];
   it.each(cases)('%s', (_name, objects, expected) => {

@@ -23,7 +23,7 @@ const SKIP = process.env.PXC_TLS_SKIP_NETPOL_ENFORCEMENT === '1';
 const BUNDLE = join(__dirname, '../../dist/pxc-tls.cjs');
 
 interface Variant {
-  name: 'default' | 'monitored' | 'restricted' | 'disabled';
+  name: 'default' | 'monitored' | 'restricted' | 'restricted-no-watcher' | 'disabled';
   monitored: boolean;
   networkPolicies: Record<string, unknown>;
 }
@@ -31,6 +31,7 @@ const VARIANTS: Variant[] = [
   { name: 'default', monitored: false, networkPolicies: {} },
   { name: 'monitored', monitored: true, networkPolicies: {} },
   { name: 'restricted', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM } },
+  { name: 'restricted-no-watcher', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM, watcherFrom: [] } },
   // The control: no policy, every port of orders-0 reachable from every pod — the "no"s of the
   // other variants are the engine's doing, not the test network's.
   { name: 'disabled', monitored: true, networkPolicies: { enabled: false } },

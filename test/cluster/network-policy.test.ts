@@ -29,7 +29,7 @@ const VARIANTS: Variant[] = [
   { name: 'default', monitored: false, networkPolicies: {} },
   { name: 'monitored', monitored: true, networkPolicies: {} },
   { name: 'restricted', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM } },
-  { name: 'restrictedWithoutWatcher', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM, watcherFrom: [] } },
+  { name: 'restricted-no-watcher', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM, watcherFrom: [] } },
 ];
 
 /** The watcher tests' database (test/watch/fixture.ts), monitored or not. */
