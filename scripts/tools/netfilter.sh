@@ -17,7 +17,7 @@ die() { log "error: $*"; exit 1; }
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cache=${PXC_TLS_CACHE:-$repo/.cache}
 mkdir -p "$cache"
-cache=$(cd "$cache" && pwd)
+cache=$(cd "$cache" && pwd -P)
 
 # iptables (nft backend: xtables-nft-multi), ipset, and every library they load.
 packages=(iptables libip4tc2 libip6tc2 libxtables12 libnftnl11 libnetfilter-conntrack3 libnfnetlink0 libmnl0 ipset libipset13)
@@ -41,7 +41,27 @@ if [ -z "$version" ] || [ "$version" = "(none)" ]; then
 fi
 
 dir="$cache/netfilter-${version%%-*}"
+
+# The wrappers find the unpacked tree from where they are (the cache is shared between checkouts
+# through .cache symlinks, and a checkout that wrote absolute paths may be gone).
+write_wrappers() {  # $1 = the install's directory
+  local install=$1 lib multi name
+  lib=$(cd "$install/root" && find . -name 'libxtables.so.*' | head -n1)
+  [ -n "$lib" ] || die "no libxtables in $install/root"
+  lib=${lib#./}; lib=${lib%/*}
+  multi=usr/sbin/xtables-nft-multi
+  [ -x "$install/root/$multi" ] || die "no xtables-nft-multi in the iptables package"
+  wrap() { # wrap <name> <path under root> [args...]
+    printf '#!/bin/sh\nroot=$(cd "$(dirname "$0")/../root" && pwd -P)\nexport LD_LIBRARY_PATH="$root/%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"\nexport XTABLES_LIBDIR="$root/%s/xtables"\nexec "$root/%s" %s "$@"\n' "$lib" "$lib" "$2" "${*:3}" >"$install/bin/$1.tmp"
+    chmod 0755 "$install/bin/$1.tmp"
+    mv "$install/bin/$1.tmp" "$install/bin/$1"
+  }
+  for name in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do wrap "$name" "$multi" "$name"; done
+  wrap ipset usr/sbin/ipset
+}
+
 if [ -f "$dir/.complete" ]; then
+  grep -q 'dirname "$0"' "$dir/bin/iptables" 2>/dev/null || write_wrappers "$dir"
   printf '%s/bin\n' "$dir"
   exit 0
 fi
@@ -54,16 +74,7 @@ chmod 0777 "$dir/debs"
 (cd "$dir/debs" && apt-get download "${packages[@]}" >&2) || die "apt-get download failed"
 for deb in "$dir"/debs/*.deb; do dpkg -x "$deb" "$dir/root"; done
 
-lib="$dir/root/usr/lib/x86_64-linux-gnu"
-[ -d "$lib" ] || lib=$(dirname "$(find "$dir/root" -name 'libxtables.so.*' | head -n1)")
-multi="$dir/root/usr/sbin/xtables-nft-multi"
-[ -x "$multi" ] || die "no xtables-nft-multi in the iptables package"
-wrap() { # wrap <name> <command...>
-  printf '#!/bin/sh\nexport LD_LIBRARY_PATH="%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"\nexport XTABLES_LIBDIR="%s"\nexec %s "$@"\n' "$lib" "$lib/xtables" "${*:2}" >"$dir/bin/$1"
-  chmod 0755 "$dir/bin/$1"
-}
-for name in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do wrap "$name" "$multi" "$name"; done
-wrap ipset "$dir/root/usr/sbin/ipset"
+write_wrappers "$dir"
 "$dir/bin/iptables" --version >&2 || die "the unpacked iptables does not run"
 "$dir/bin/ipset" --version >&2 || die "the unpacked ipset does not run"
 touch "$dir/.complete"
