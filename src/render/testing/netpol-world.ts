@@ -151,7 +151,7 @@ export const EXPECTED = {
     watch           yes  no   no   no   no   no    no
     watch-system    yes  no   no   no   no   no    no
     watch-impostor  no   no   no   no   no   no    no`,
-  /** mysqlFrom as above and watcherFrom: [] — the watcher is not admitted either (its probe then reports the pods unreachable). */
+  /** mysqlFrom as above and watcherFrom: [] — the watcher is not admitted either (its probe connections time out). */
   'restricted-no-watcher': `
     source          3306 4567 4568 4444 9608 56790 33060
     orders-1        yes  yes  yes  yes  yes  no    no
