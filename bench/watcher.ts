@@ -107,23 +107,23 @@ function optionsFromEnv(): WatcherBenchOptions {
 // ---- small helpers ------------------------------------------------------------------------------
 
 /** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN;
 }
 
-function summary(values: number[]): { n: number; median: number; p99: number; min: number; max: number } {
+export function summary(values: number[]): { n: number; median: number; p99: number; min: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
   return { n: sorted.length, median: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]!);
   }));
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
+export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
@@ -134,7 +134,7 @@ const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
 
 /** VmRSS = RssAnon (the process's own memory) + RssFile (pages of the node executable and
  * libraries, shared with every node process on the host) + RssShmem. */
-function procStatus(pid: number): { rssKiB: number; hwmKiB: number; anonKiB: number; fileKiB: number } {
+export function procStatus(pid: number): { rssKiB: number; hwmKiB: number; anonKiB: number; fileKiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
@@ -149,7 +149,7 @@ const CLK_TCK = (() => {
 })();
 
 /** User + system CPU seconds of a process so far. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
@@ -157,12 +157,12 @@ function cpuSeconds(pid: number): number {
 
 // ---- the bench's own observer: list + watch over HTTPS with the rig's admin credentials ---------
 
-interface Admin {
+export interface Admin {
   server: string;
   tls: Pick<RequestOptions, 'ca' | 'cert' | 'key'>;
 }
 
-function adminFromKubeconfig(path: string): Admin {
+export function adminFromKubeconfig(path: string): Admin {
   const kc = parse(readFileSync(path, 'utf8'));
   const cluster = kc.clusters[0].cluster;
   const user = kc.users[0].user;
@@ -188,7 +188,7 @@ function getJsonHttps(admin: Admin, path: string): Promise<any> {
   });
 }
 
-interface Observer {
+export interface Observer {
   /** Resolves once the list is in and the watch is open. */
   ready: Promise<void>;
   stop(): void;
@@ -196,7 +196,7 @@ interface Observer {
 
 /** Lists `path`, hands every item to `onObject`, then watches from the list's resourceVersion,
  * reconnecting from the last one seen. `at` is performance.now() when the event was read. */
-function observe(admin: Admin, path: string, selector: string | undefined, onObject: (obj: any, at: number) => void): Observer {
+export function observe(admin: Admin, path: string, selector: string | undefined, onObject: (obj: any, at: number) => void): Observer {
   let stopped = false;
   let current: ReturnType<typeof request> | undefined;
   const q = (extra: Record<string, string>) => {
@@ -650,6 +650,10 @@ export async function watcherBench(overrides: Partial<WatcherBenchOptions> = {})
   let cp: ControlPlane | undefined;
   try {
     cp = await startControlPlane({
+      // The bench makes the pods itself (fixture createPods by hand): no StatefulSet controller to
+      // race it, and the figures stay comparable with earlier runs. bench/watcher-controller.ts
+      // measures with the controller's pods.
+      controllers: false,
       log: (l) => opts.log(`control plane: ${l}`),
       extraApiServerArgs: [
         `--audit-policy-file=${join(work, 'audit-policy.yaml')}`,

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the Go tools the tests run, from the Go module proxy only, cached by version:
-#   bash scripts/tools/go-tools.sh kube-apiserver etcd cert-manager kustomize
+#   bash scripts/tools/go-tools.sh kube-apiserver kube-controller-manager kube-scheduler etcd cert-manager kustomize kwok
 # Each tool lands in ${PXC_TLS_CACHE:-<repo>/.cache}/tools/<tool>-<version>/ (bin/ and, for
 # cert-manager, crds/). Wrapper modules are generated under <cache>/tools/build/, never committed.
 # Prints one line per tool: `tool version path (cold build Ns | cached)`.
 set -euo pipefail
 
-KUBE_VERSION=v1.37.2            # k8s.io/kubernetes tag for kube-apiserver: newest served that builds with Go 1.26.8
+KUBE_VERSION=v1.37.2            # k8s.io/kubernetes tag for kube-apiserver, -controller-manager, -scheduler: newest served that builds with Go 1.26.8
 ETCD_VERSION=v3.7.3             # go.etcd.io/etcd/server/v3: newest 3.x release on the proxy (go 1.26 module)
 CERT_MANAGER_VERSION=v1.11.5    # controller: last tag whose cmd/controller is in the root module (see test/cluster/README.md)
 CERT_MANAGER_CRDS_VERSION=v1.21.2 # CRDs: newest root module on the proxy; plain controller-gen files in deploy/crds/
+KWOK_VERSION=v0.8.0             # sigs.k8s.io/kwok: fake nodes that carry pods through their lifecycle (builds with Go 1.26)
 KUSTOMIZE_VERSION=v5.8.2        # sigs.k8s.io/kustomize/kustomize/v5: newest for Go 1.26 (v5.8.3 requires go >= 1.27.0)
 KUBE_SCORE_VERSION=v1.20.0      # github.com/zegl/kube-score: newest tag on the proxy (go 1.23 module, no replace directives)
 KUBE_ROUTER_VERSION=v2.1.0      # github.com/cloudnativelabs/kube-router/v2: newest tag on the proxy; its network-policy controller enforces in the NetworkPolicy test
@@ -51,15 +52,14 @@ report() {
   fi
 }
 
-build_kube_apiserver() {
-  local out="$TOOLS/kube-apiserver-$KUBE_VERSION" start=$SECONDS
-  if [[ -x "$out/bin/kube-apiserver" ]]; then report kube-apiserver "$KUBE_VERSION" "$out/bin/kube-apiserver" ""; return; fi
-  local w="$BUILD/kube-apiserver-$KUBE_VERSION"
-  new_wrapper "$w" pxc-tls.local/kube-apiserver
-  # k8s.io/kubernetes requires every staging module at v0.0.0 and replaces it with ./staging/...;
-  # those replaces are ignored in a dependency, so map each one listed in this tag's go.mod to the
-  # published v0.<minor>.<patch>.
-  local gomod staging
+# kube_wrapper <dir> <module-path>: a wrapper module requiring k8s.io/kubernetes at KUBE_VERSION.
+# k8s.io/kubernetes requires every staging module at v0.0.0 and replaces it with ./staging/...;
+# those replaces are ignored in a dependency, so map each one listed in this tag's go.mod to the
+# published v0.<minor>.<patch>. kube-apiserver, kube-controller-manager and kube-scheduler all
+# build from this same recipe (and share most packages in the Go build cache).
+kube_wrapper() {
+  local w=$1 gomod staging
+  new_wrapper "$w" "$2"
   gomod="$(cd "$w" && go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
   staging="$(sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9.-]*\)[[:space:]]*=>[[:space:]]*\./staging/src/.*#\1#p' "$gomod")"
   [[ -n "$staging" ]] || { log "no staging replaces found in $gomod"; return 1; }
@@ -71,13 +71,24 @@ build_kube_apiserver() {
     for m in $staging; do echo "	$m => $m v0.${KUBE_VERSION#v1.}"; done
     echo ")"
   } >>"$w/go.mod"
-  log "building kube-apiserver $KUBE_VERSION ($(wc -w <<<"$staging") staging replaces; this takes a while on 2 cores)"
+  log "wrapper for k8s.io/kubernetes $KUBE_VERSION: $(wc -w <<<"$staging") staging replaces"
+}
+
+# build_kube_component <name>: k8s.io/kubernetes/cmd/<name> (kube-apiserver, kube-controller-manager,
+# kube-scheduler) into <cache>/tools/<name>-<KUBE_VERSION>/bin/<name>.
+build_kube_component() {
+  local name=$1 out="$TOOLS/$1-$KUBE_VERSION" start=$SECONDS
+  if [[ -x "$out/bin/$name" ]]; then report "$name" "$KUBE_VERSION" "$out/bin/$name" ""; return; fi
+  local w="$BUILD/$name-$KUBE_VERSION"
+  kube_wrapper "$w" "pxc-tls.local/$name"
+  log "building $name $KUBE_VERSION (this takes a while on 2 cores)"
   local minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
-  (cd "$w" && go build -o "$w/kube-apiserver" \
+  # version.gitVersion by ldflags, otherwise /version reports a dev version.
+  (cd "$w" && go build -o "$w/$name" \
     -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean" \
-    k8s.io/kubernetes/cmd/kube-apiserver)
-  mkdir -p "$out/bin" && mv "$w/kube-apiserver" "$out/bin/kube-apiserver"
-  report kube-apiserver "$KUBE_VERSION" "$out/bin/kube-apiserver" "$start"
+    "k8s.io/kubernetes/cmd/$name")
+  mkdir -p "$out/bin" && mv "$w/$name" "$out/bin/$name"
+  report "$name" "$KUBE_VERSION" "$out/bin/$name" "$start"
 }
 
 build_etcd() {
@@ -167,13 +178,40 @@ build_kube_router() {
   report kube-router "$KUBE_ROUTER_VERSION" "$out/bin/kube-router" "$start"
 }
 
-[[ $# -gt 0 ]] || { echo "usage: $0 kube-apiserver|etcd|cert-manager|kustomize..." >&2; exit 2; }
+build_kwok() {
+  local out="$TOOLS/kwok-$KWOK_VERSION" start=$SECONDS
+  if [[ -x "$out/bin/kwok" && -s "$out/stages/pod-ready.yaml" ]]; then report kwok "$KWOK_VERSION" "$out" ""; return; fi
+  local w="$BUILD/kwok-$KWOK_VERSION"
+  # A wrapper like the others (kwok's go.mod has no replaces today, but the wrapper keeps the
+  # build independent of that and of `go install`'s rules).
+  new_wrapper "$w" pxc-tls.local/kwok
+  printf '\nrequire sigs.k8s.io/kwok %s\n' "$KWOK_VERSION" >>"$w/go.mod"
+  if [[ ! -x "$out/bin/kwok" ]]; then
+    log "building kwok $KWOK_VERSION"
+    (cd "$w" && go build -o "$w/kwok" \
+      -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
+      sigs.k8s.io/kwok/cmd/kwok)
+    mkdir -p "$out/bin" && mv "$w/kwok" "$out/bin/kwok"
+  fi
+  # kwok does nothing without Stages: take kwok's own "fast" node and pod stages and the node
+  # heartbeat from the same module (read through the module cache, like cert-manager's CRDs).
+  local dir
+  dir="$(cd "$w" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  rm -rf "$out/stages" && mkdir -p "$out/stages"
+  cp "$dir"/kustomize/stage/node/fast/node-initialize.yaml "$dir"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    "$dir"/kustomize/stage/pod/fast/pod-*.yaml "$out/stages/"
+  chmod u+w "$out"/stages/*.yaml
+  report kwok "$KWOK_VERSION" "$out" "$start"
+}
+
+[[ $# -gt 0 ]] || { echo "usage: $0 kube-apiserver|kube-controller-manager|kube-scheduler|etcd|cert-manager|kustomize|kwok|kube-score|kube-router..." >&2; exit 2; }
 for tool in "$@"; do
   case "$tool" in
-    kube-apiserver) with_lock "$tool" build_kube_apiserver ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler) with_lock "$tool" build_kube_component "$tool" ;;
     etcd) with_lock "$tool" build_etcd ;;
     cert-manager) with_lock "$tool" build_cert_manager ;;
     kustomize) with_lock "$tool" build_kustomize ;;
+    kwok) with_lock "$tool" build_kwok ;;
     kube-score) with_lock "$tool" build_kube_score ;;
     kube-router) with_lock "$tool" build_kube_router ;;
     *) echo "go-tools: unknown tool: $tool" >&2; exit 2 ;;

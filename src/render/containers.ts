@@ -51,8 +51,8 @@ function databaseEnv(model: DatabaseModel): V1EnvVar[] {
     { name: 'CLUSTER_NAME', value: model.name },
     { name: 'DB_NAME', value: model.name },
     { name: 'GOVERNING_SERVICE_NAME', value: governingServiceName(model.name) },
-    { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+    { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
     // PXINIT entrypoint.sh: a non-empty SSL_ENABLED makes SST use encrypt=4 with the server certificate.
     { name: 'SSL_ENABLED', value: 'TRUE' },
     { name: 'SERVER_SECRET_NAME', value: model.certificates.server.secretName },

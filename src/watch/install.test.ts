@@ -4,14 +4,17 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { API_CALLS } from './api-calls';
+import { API_CALLS, type ApiCall } from './api-calls';
 import { parseFlags, WatchFlags } from './flags';
-import { VERDICT_ANNOTATION } from './record';
+import { SCHEDULING_GATE } from '../model/project';
+import { CONDITION_TYPE, VERDICT_ANNOTATION } from './record';
 
 const DIR = resolve(__dirname, '..', '..', 'examples', 'watcher');
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
 const load = (file: string): Obj[] => parseAllDocuments(readFileSync(join(DIR, file), 'utf8')).map((d) => d.toJSON() as Obj).filter(Boolean);
-const base = ['base/serviceaccount.yaml', 'base/leader-election-role.yaml', 'base/deployment.yaml', 'base/poddisruptionbudget.yaml', 'base/networkpolicy.yaml', 'base/statefulset-policy.yaml'].flatMap(load);
+/** The base's resources, as its kustomization.yaml lists them. */
+const baseFiles: string[] = (parseAllDocuments(readFileSync(join(DIR, 'base', 'kustomization.yaml'), 'utf8'))[0]!.toJSON() as { resources: string[] }).resources;
+const base = baseFiles.map((f) => `base/${f}`).flatMap(load);
 const namespaced = [...base, ...load('role.yaml'), ...load('rolebinding.yaml')];
 const clusterWide = [...base, ...load('cluster-wide/clusterrole.yaml')];
 const one = (objs: Obj[], kind: string, name?: string) => {
@@ -52,15 +55,53 @@ describe('examples/watcher RBAC is exactly what the code calls', () => {
   });
 });
 
-describe('examples/watcher admission policy: patch on StatefulSets, for the verdict annotation only', () => {
-  // What it refuses is tested on the real API server (test/watch/policy.test.ts); here, that it
-  // is wired to this code: the annotation key, the ServiceAccount, the resource RBAC grants.
-  const policy = one(base, 'ValidatingAdmissionPolicy');
-  const binding = one(base, 'ValidatingAdmissionPolicyBinding');
+describe('examples/watcher admission policies: every write RBAC cannot narrow is fenced', () => {
+  // What each refuses is tested on the real API server (test/watch/policy.test.ts,
+  // pod-policy.test.ts); here, that they are wired to this code. A new write call in api-calls.ts
+  // (e.g. a ConfigMap) fails the first test until a policy in base/ covers it.
+  const policies = base.filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+  const covers = (p: Obj, group: string, resource: string, operation: string) =>
+    p.spec.matchConstraints.resourceRules.some((r: { apiGroups: string[]; resources: string[]; operations: string[] }) =>
+      r.apiGroups.includes(group) && r.resources.includes(resource) && r.operations.includes(operation));
 
-  test('both variants carry it (it is in the shared base)', () => {
-    const kustomization = readFileSync(join(DIR, 'base', 'kustomization.yaml'), 'utf8');
-    expect(kustomization).toMatch(/^ {2}- statefulset-policy\.yaml$/m);
+  test('every patch or update the watcher may send to a watched namespace is checked by a policy', () => {
+    const writes = Object.values(API_CALLS).filter((c: ApiCall) => c.scope === 'watched' && (c.verb === 'patch' || c.verb === 'update'));
+    expect(writes.map((c) => `${c.group}/${c.resource}`).sort()).toEqual(['/pods', '/pods/status', 'apps/statefulsets']);
+    for (const c of writes) expect([c.resource, policies.filter((p) => covers(p, c.group, c.resource, 'UPDATE')).length]).toEqual([c.resource, 1]);
+  });
+
+  test('each policy fails closed, binds only the watcher\'s ServiceAccount, denies through its own binding, and says who may do what', () => {
+    const sa = one(base, 'ServiceAccount').metadata.name;
+    for (const policy of policies) {
+      expect(policy.apiVersion).toBe('admissionregistration.k8s.io/v1');
+      expect(policy.spec.failurePolicy).toBe('Fail');
+      expect(policy.spec.matchConditions).toEqual([{ name: 'the-watcher', expression: `request.userInfo.username.matches('^system:serviceaccount:[^:]+:${sa}$')` }]);
+      const pattern = new RegExp(/matches\('(.*)'\)/.exec(policy.spec.matchConditions[0].expression)![1]!);
+      expect(pattern.test(`system:serviceaccount:db-ns:${sa}`)).toBe(true);
+      expect(pattern.test(`system:serviceaccount:db-ns:${sa}-other`)).toBe(false);
+      expect(pattern.test('system:serviceaccount:kube-system:statefulset-controller')).toBe(false);
+      expect(one(base, 'ValidatingAdmissionPolicyBinding', policy.metadata.name).spec).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
+      for (const v of policy.spec.validations) expect(v).toMatchObject({ reason: 'Forbidden', message: expect.stringMatching(new RegExp(`^${sa} may `)) });
+    }
+  });
+
+  test('the pod policies name the gate and the condition type the watcher writes', () => {
+    const gate = one(policies, 'ValidatingAdmissionPolicy', 'pxc-tls-watch-pod-gate-only');
+    expect(gate.spec.variables).toContainEqual({ name: 'gate', expression: `'${SCHEDULING_GATE}'` });
+    expect(gate.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['pods'] }]);
+    const condition = one(policies, 'ValidatingAdmissionPolicy', 'pxc-tls-watch-pod-condition-only');
+    expect(condition.spec.variables).toContainEqual({ name: 'conditionType', expression: `'${CONDITION_TYPE}'` });
+    expect(condition.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['pods/status'] }]);
+    for (const p of [gate, condition]) for (const v of p.spec.validations) expect(v.message).toContain(p === gate ? SCHEDULING_GATE : CONDITION_TYPE);
+  });
+});
+
+describe('examples/watcher admission policy: patch on StatefulSets, for the verdict annotation only', () => {
+  const policy = one(base, 'ValidatingAdmissionPolicy', 'pxc-tls-watch-statefulset-verdict-only');
+  const binding = one(base, 'ValidatingAdmissionPolicyBinding', 'pxc-tls-watch-statefulset-verdict-only');
+
+  test('both variants carry it and the pods\' (they are in the shared base)', () => {
+    expect(baseFiles).toEqual(expect.arrayContaining(['statefulset-policy.yaml', 'pod-policy.yaml']));
     expect(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8')).toMatch(/^ {2}- base$/m);
     expect(readFileSync(join(DIR, 'cluster-wide', 'kustomization.yaml'), 'utf8')).toMatch(/^ {2}- \.\.\/base$/m);
   });

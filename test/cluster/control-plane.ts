@@ -1,7 +1,8 @@
 // A real, throw-away control plane for tests: etcd + kube-apiserver + the cert-manager controller,
-// built from the Go module proxy by scripts/tools/go-tools.sh and started on loopback only.
-// No kube-controller-manager, scheduler or kubelet (as in envtest): StatefulSets create no Pods and
-// nothing is garbage-collected, so tests create the objects they need themselves.
+// and (unless `controllers: false`) kube-controller-manager, kube-scheduler and kwok, all built from
+// the Go module proxy by scripts/tools/go-tools.sh and started on loopback only. The StatefulSet
+// controller creates the pods, the scheduler places them, kwok plays the kubelet of the nodes that
+// carry its annotation (no containers run). See test/cluster/README.md.
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -26,6 +27,13 @@ export interface ControlPlaneOptions {
   extraApiServerArgs?: string[];
   /** Extra cert-manager controller flags appended to the rig's own (e.g. a higher client QPS for a benchmark). */
   extraCertManagerArgs?: string[];
+  /** Start kube-controller-manager, kube-scheduler and kwok (default true). Without them nothing
+   * creates, places or runs pods: tests create pods themselves (envtest's world). */
+  controllers?: boolean;
+  /** Extra kube-controller-manager flags (e.g. --kube-api-qps for a benchmark). */
+  extraControllerManagerArgs?: string[];
+  /** Extra kube-scheduler flags. */
+  extraSchedulerArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -33,6 +41,25 @@ export interface ToolInfo {
   version: string;
   path: string;
 }
+
+export type ToolName = 'kube-apiserver' | 'etcd' | 'cert-manager' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+const BASE_TOOLS = ['kube-apiserver', 'etcd', 'cert-manager'] as const;
+const CONTROLLER_TOOLS = ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+
+/** The annotation kwok's nodes carry (kwok's own convention): kwok manages only nodes that have it,
+ * so a node without it (e.g. one a sandbox kubelet registers) is left to whoever runs it. */
+export const KWOK_NODE_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
+
+/** kube-controller-manager's controllers the rig runs: what the flows under test need, no more.
+ * statefulset: creates the gated pods; garbage-collector: a deleted StatefulSet's pods go too;
+ * disruption: PodDisruptionBudget status, which the eviction API reads; namespace: deleted
+ * namespaces are emptied; node-lifecycle: nodes that stop renewing their Lease go NotReady;
+ * pod-garbage-collector: pods bound to deleted nodes; validatingadmissionpolicy-status: the
+ * admission policies' type checks (status.typeChecking). */
+export const CONTROLLERS = [
+  'statefulset-controller', 'garbage-collector-controller', 'disruption-controller', 'namespace-controller',
+  'node-lifecycle-controller', 'pod-garbage-collector-controller', 'validatingadmissionpolicy-status-controller',
+] as const;
 
 export interface ControlPlane {
   kubeconfigPath: string;
@@ -43,28 +70,38 @@ export interface ControlPlane {
   /** Temp dir with certificates, etcd data and process logs; removed by stop(). */
   dir: string;
   clusterResourceNamespace: string;
-  tools: Record<'kube-apiserver' | 'etcd' | 'cert-manager', ToolInfo>;
+  tools: Partial<Record<ToolName, ToolInfo>> & Record<(typeof BASE_TOOLS)[number], ToolInfo>;
+  /** Whether kube-controller-manager, kube-scheduler and kwok run. */
+  controllers: boolean;
   /** Warm start time in ms (tools already built). */
   startMs: number;
+  /** Of that, ms from the API server's readiness to the controllers, scheduler and kwok running. */
+  controllersStartMs: number;
+  /** Stops kube-apiserver (SIGTERM, SIGKILL after `graceMs`) and starts it again with the same
+   * flags; resolves once /readyz says ok. Returns the ms it was unreachable (stop → ready). */
+  restartApiServer(graceMs?: number): Promise<number>;
+  /** Paths of each process's log (etcd.log, kube-apiserver.log, …) for a test that reads them. */
+  logs: Record<string, string>;
   stop(): Promise<void>;
 }
 
 const defaultRepoRoot = resolve(__dirname, '..', '..');
 
 /** Builds (or finds in the cache) the binaries; parses go-tools.sh's `tool version path (...)` lines. */
-export async function ensureTools(repoRoot = defaultRepoRoot, log: (l: string) => void = () => {}): Promise<ControlPlane['tools']> {
+export async function ensureTools(repoRoot = defaultRepoRoot, log: (l: string) => void = () => {}, controllers = true): Promise<ControlPlane['tools']> {
   const script = join(repoRoot, 'scripts', 'tools', 'go-tools.sh');
-  const p = run('bash', [script, 'kube-apiserver', 'etcd', 'cert-manager'], { maxBuffer: 16 << 20, timeout: 90 * 60_000 });
+  const wanted: ToolName[] = [...BASE_TOOLS, ...(controllers ? CONTROLLER_TOOLS : [])];
+  const p = run('bash', [script, ...wanted], { maxBuffer: 16 << 20, timeout: 90 * 60_000 });
   // Build progress (only on a cold cache) goes straight to our stderr: a cold build takes minutes.
   p.child.stderr?.pipe(process.stderr);
   const { stdout } = await p;
-  const tools: Partial<ControlPlane['tools']> = {};
+  const tools: Partial<Record<ToolName, ToolInfo>> = {};
   for (const line of stdout.split('\n').filter(Boolean)) {
     log(line);
     const [name, version, path] = line.split(' ');
-    if (name === 'kube-apiserver' || name === 'etcd' || name === 'cert-manager') tools[name] = { version: version!, path: path! };
+    if ((wanted as string[]).includes(name!)) tools[name as ToolName] = { version: version!, path: path! };
   }
-  for (const t of ['kube-apiserver', 'etcd', 'cert-manager'] as const) {
+  for (const t of wanted) {
     if (!tools[t]) throw new Error(`go-tools.sh did not report ${t}:\n${stdout}`);
   }
   return tools as ControlPlane['tools'];
@@ -76,7 +113,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const crNamespace = opts.clusterResourceNamespace ?? 'cert-manager';
   const extraCrds = opts.extraCrds ?? [join(kubedbReferenceDir(repoRoot), 'crds')];
 
-  const tools = await ensureTools(repoRoot, log);
+  const withControllers = opts.controllers !== false;
+  const tools = await ensureTools(repoRoot, log, withControllers);
   const t0 = Date.now();
   removeStaleDirs();
   const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
@@ -111,8 +149,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       ]),
     );
     // envtest's flag set, with TLS to etcd and the endpoint reconciler off (nothing listens on a Service IP).
-    procs.push(
-      startChild(dir, 'kube-apiserver', tools['kube-apiserver'].path, [
+    const apiServerArgs = [
         '--bind-address=127.0.0.1',
         '--advertise-address=127.0.0.1',
         `--secure-port=${apiPort}`,
@@ -135,8 +172,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         '--profiling=false',
         '--v=0',
         ...(opts.extraApiServerArgs ?? []),
-      ]),
-    );
+    ];
+    procs.push(startChild(dir, 'kube-apiserver', tools['kube-apiserver'].path, apiServerArgs));
 
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfig(server, pki), { mode: 0o600 });
@@ -169,15 +206,88 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       await waitForLog(cm, /"msg"="starting controller" "controller"=/, 60_000);
       log(`cert-manager controller ${tools['cert-manager'].version} running after ${Date.now() - t0} ms`);
     }
+    let controllersStartMs = 0;
+    if (withControllers) {
+      const tc = Date.now();
+      await startControllers(dir, tools, kubeconfigPath, pki, procs, opts);
+      controllersStartMs = Date.now() - tc;
+      log(`kube-controller-manager, kube-scheduler ${tools['kube-controller-manager']!.version}, kwok ${tools.kwok!.version} running after ${Date.now() - t0} ms (+${controllersStartMs} ms)`);
+    }
     const startMs = Date.now() - t0;
     log(`warm start ${startMs} ms`);
-    return { kubeconfigPath, server, caPath: pki.caCert, dir, clusterResourceNamespace: crNamespace, tools, startMs, stop };
+
+    const restartApiServer = async (graceMs = 10_000): Promise<number> => {
+      const i = procs.findIndex((p) => p.name === 'kube-apiserver');
+      if (i < 0) throw new Error('kube-apiserver is not running');
+      const stoppedAt = Date.now();
+      // A graceful stop drains long-running requests (watches) for up to a minute: cut it short.
+      await procs[i]!.stop(graceMs);
+      procs[i] = startChild(dir, 'kube-apiserver', tools['kube-apiserver'].path, apiServerArgs);
+      await waitReady(server, pki, procs, 90_000);
+      return Date.now() - stoppedAt;
+    };
+    const logs = Object.fromEntries(procs.map((p) => [p.name, p.logPath]));
+    return {
+      kubeconfigPath, server, caPath: pki.caCert, dir, clusterResourceNamespace: crNamespace, tools, controllers: withControllers,
+      startMs, controllersStartMs, restartApiServer, logs, stop,
+    };
   } catch (err) {
     const logs = procs.map((p) => `--- ${p.name} (last lines)\n${p.tail()}`).join('\n');
     await stop();
     throw new Error(`control plane failed to start: ${(err as Error).message}\n${logs}`);
   }
 }
+
+/** kube-controller-manager, kube-scheduler and kwok against the admin kubeconfig, each in its own
+ * watchdog like the rest. Leader election off (one of each); no serving ports (--secure-port=0). */
+async function startControllers(dir: string, tools: ControlPlane['tools'], kubeconfigPath: string, pki: Pki, procs: Child[], opts: ControlPlaneOptions): Promise<void> {
+  const kcm = startChild(dir, 'kube-controller-manager', tools['kube-controller-manager']!.path, [
+    `--kubeconfig=${kubeconfigPath}`,
+    '--leader-elect=false',
+    '--secure-port=0',
+    `--controllers=${CONTROLLERS.join(',')}`,
+    // Every controller under the admin identity (no per-controller ServiceAccounts: the rig has no
+    // token controller and ServiceAccount admission is off).
+    '--use-service-account-credentials=false',
+    `--root-ca-file=${pki.caCert}`,
+    '--v=2',
+    ...(opts.extraControllerManagerArgs ?? []),
+  ]);
+  procs.push(kcm);
+  const scheduler = startChild(dir, 'kube-scheduler', tools['kube-scheduler']!.path, [
+    `--kubeconfig=${kubeconfigPath}`,
+    '--leader-elect=false',
+    '--secure-port=0',
+    '--v=2',
+    ...(opts.extraSchedulerArgs ?? []),
+  ]);
+  procs.push(scheduler);
+  const kwokDir = tools.kwok!.path;
+  const stages = readdirSync(join(kwokDir, 'stages')).filter((f) => f.endsWith('.yaml')).map((f) => join(kwokDir, 'stages', f));
+  const kwok = startChild(dir, 'kwok', join(kwokDir, 'bin', 'kwok'), [
+    `--kubeconfig=${kubeconfigPath}`,
+    // Only nodes carrying kwok's annotation: any other node (a sandbox kubelet's) is not kwok's.
+    `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION.key}=${KWOK_NODE_ANNOTATION.value}`,
+    `--config=${stages.join(',')}`,
+    // Node Leases, as kubelets renew them: the node-lifecycle controller reads them.
+    '--node-lease-duration-seconds=40',
+    // Addresses written into node and pod status only; nothing is ever sent to them. Loopback for
+    // the nodes, so even a `kubectl logs` would stay on this machine.
+    '--node-ip=127.0.0.1',
+    '--cidr=10.244.0.0/16',
+  ]);
+  procs.push(kwok);
+  await Promise.all([
+    waitForLog(kcm, KCM_READY, 60_000),
+    waitForLog(scheduler, SCHEDULER_READY, 60_000),
+    waitForLog(kwok, KWOK_READY, 60_000),
+  ]);
+}
+
+// What each process logs once it works (read in their logs at --v=2; see test/cluster/README.md).
+const KCM_READY = /"synced garbage collector"/; // after discovery and every informer's first list
+const SCHEDULER_READY = /"Caches populated" type="\*v1\.Pod"/;
+const KWOK_READY = /"msg":"Watch nodes"/;
 
 const DIR_PREFIX = 'pxc-tls-cp-';
 
@@ -209,7 +319,8 @@ interface Child {
   logPath: string;
   exited: () => boolean;
   tail: () => string;
-  stop: () => Promise<void>;
+  /** SIGTERM, then SIGKILL of its session after `graceMs` (default 15 s). */
+  stop: (graceMs?: number) => Promise<void>;
 }
 
 // Each child runs in its own session under a tiny shell watchdog: it kills the child when our
@@ -254,13 +365,13 @@ function startChild(dir: string, name: string, bin: string, args: string[]): Chi
     logPath,
     exited: () => done,
     tail: () => tailOf(logPath, 30),
-    stop: async () => {
+    stop: async (graceMs = 15_000) => {
       if (done) return;
       try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
       // A ref'd timer: it also keeps the event loop (and so us, the watchdog's parent) alive
       // until the child has exited, since the child itself is unref'd.
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((res) => { timer = setTimeout(() => res('timeout'), 15_000); });
+      const timeout = new Promise<'timeout'>((res) => { timer = setTimeout(() => res('timeout'), graceMs); });
       const outcome = await Promise.race([exitedP, timeout]);
       clearTimeout(timer);
       if (outcome === 'timeout') {

@@ -71,8 +71,8 @@ describe.each(cases.map((c) => [basename(c), c]))('examples/%s', (_name, caseDir
   });
 
   afterAll(async () => {
-    // Namespaces never finish deleting here (no controller-manager); cluster-scoped objects would
-    // linger for the other test files, so remove them.
+    // The namespaces stay (unique names); cluster-scoped objects would linger for the other test
+    // files, so remove them.
     for (const ref of createdClusterObjects) await kubectl(['delete', ref, '--ignore-not-found', '--wait=false']);
   });
 

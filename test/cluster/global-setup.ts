@@ -20,5 +20,9 @@ export default async function globalSetup(): Promise<void> {
     PXC_TLS_ETCD_VERSION: cp.tools.etcd.version,
     PXC_TLS_CERT_MANAGER_VERSION: cp.tools['cert-manager'].version,
     PXC_TLS_CERT_MANAGER_NAMESPACE: cp.clusterResourceNamespace,
+    // kube-controller-manager (StatefulSet controller), kube-scheduler and kwok run: pods come from
+    // the StatefulSet controller, not from the tests (test/watch/fixture.ts createPods).
+    PXC_TLS_CONTROLLERS: cp.controllers ? '1' : '',
+    PXC_TLS_KWOK_VERSION: cp.tools.kwok?.version ?? '',
   });
 }

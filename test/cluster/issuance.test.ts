@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
-import { apply, getJson, getObject, kubectl, kubectlOk, patch, secretData, waitFor } from './kube';
+import { apply, getJson, getObject, kubectl, kubectlOk, patch, secretData, waitFor, waitUntil } from './kube';
 import { EXAMPLES, applyYaml, asList, exampleNames, renderExample, uniqueName, type KObject, type Rendered } from './render';
 
 jest.setTimeout(420_000);
@@ -261,14 +261,15 @@ describe('examples/docs-tls-cluster: cert-manager fills every placeholder the fu
     const sts = await getJson(['get', 'statefulset', name, '-n', ns]);
     expect(sts.spec.template.spec.schedulingGates).toEqual([{ name: GATE }]);
 
-    // The Pod the StatefulSet controller would create (there is none here): `<sts>-0` with the
-    // template's labels/annotations, the pod-name/pod-index labels, the controller ownerReference,
-    // hostname/subdomain, and a PVC volume per volumeClaimTemplate (claim `<template>-<sts>-0`).
+    // The Pod of `<sts>-0` with the template's labels/annotations, the pod-name/pod-index labels,
+    // the controller ownerReference, hostname/subdomain, and a PVC volume per volumeClaimTemplate
+    // (claim `<template>-<sts>-0`): made by the rig's StatefulSet controller (checked here against
+    // the template), or by this test where the control plane runs without controllers.
     const podName = `${name}-0`;
     const template = sts.spec.template;
     const claims = (sts.spec.volumeClaimTemplates ?? []).map((t: KObject) => ({ name: t.metadata.name, persistentVolumeClaim: { claimName: `${t.metadata.name}-${name}-0` } }));
     expect(claims.length).toBeGreaterThan(0); // the docs example is Durable
-    const pod = {
+    const expected = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
@@ -285,10 +286,19 @@ describe('examples/docs-tls-cluster: cert-manager fills every placeholder the fu
         volumes: [...(template.spec.volumes ?? []).filter((v: { name: string }) => !claims.some((c: { name: string }) => c.name === v.name)), ...claims],
       },
     };
-    const created = await kubectl(['create', '-f', '-'], { input: JSON.stringify(pod) });
-    expect({ code: created.code, stderr: created.stderr.trim() }).toEqual({ code: 0, stderr: '' }); // accepted, no warning
+    if (process.env.PXC_TLS_CONTROLLERS === '1') {
+      const made = (await waitUntil(`the StatefulSet controller to create ${podName}`, () => getObject<KObject>('pod', podName, ns), { timeoutMs: 60_000 }))!;
+      expect(made.metadata.labels).toEqual({ ...expected.metadata.labels, 'controller-revision-hash': expect.any(String) });
+      expect(made.metadata.annotations ?? {}).toEqual(expected.metadata.annotations);
+      expect(made.metadata.ownerReferences).toEqual(expected.metadata.ownerReferences);
+      expect([made.spec.hostname, made.spec.subdomain, made.spec.schedulingGates]).toEqual([podName, sts.spec.serviceName, [{ name: GATE }]]);
+      expect(made.spec.volumes.filter((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim)).toEqual(claims);
+    } else {
+      const created = await kubectl(['create', '-f', '-'], { input: JSON.stringify(expected) });
+      expect({ code: created.code, stderr: created.stderr.trim() }).toEqual({ code: 0, stderr: '' }); // accepted, no warning
+    }
     // The selector of the StatefulSet matches the Pod (as the controller requires).
-    for (const [k, v] of Object.entries(sts.spec.selector.matchLabels as Record<string, string>)) expect(pod.metadata.labels[k]).toBe(v);
+    for (const [k, v] of Object.entries(sts.spec.selector.matchLabels as Record<string, string>)) expect(expected.metadata.labels[k]).toBe(v);
 
     const gated = await getJson(['get', 'pod', podName, '-n', ns]);
     expect(gated.spec.schedulingGates).toEqual([{ name: GATE }]);
@@ -318,9 +328,20 @@ describe('examples/docs-tls-cluster: cert-manager fills every placeholder the fu
     expect({ code: ok.code, stderr: ok.stderr.trim() }).toEqual({ code: 0, stderr: '' });
     const ungated = await getJson(['get', 'pod', podName, '-n', ns]);
     expect(ungated.spec.schedulingGates ?? []).toEqual([]);
-    expect(ungated.spec.nodeName).toBeUndefined(); // nothing schedules it here: no scheduler
-    // The apiserver leaves the condition to the scheduler (the real one would now schedule the Pod).
-    expect(ungated.status.conditions).toEqual(gated.status.conditions);
+    // The apiserver leaves the condition to the scheduler; the rig's scheduler takes the pod and finds
+    // no place for it (its PersistentVolumeClaims have no storage here, and no node is for it).
+    if (process.env.PXC_TLS_CONTROLLERS === '1') {
+      const scheduled = await waitUntil('the scheduler to look at the ungated pod', async () => {
+        const p = await getJson(['get', 'pod', podName, '-n', ns]);
+        const c = p.status.conditions.find((x: { type: string }) => x.type === 'PodScheduled');
+        return c.reason !== 'SchedulingGated' ? p : undefined;
+      }, { timeoutMs: 60_000 });
+      expect(scheduled.status.conditions.find((x: { type: string }) => x.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+      expect(scheduled.spec.nodeName).toBeUndefined();
+    } else {
+      expect(ungated.spec.nodeName).toBeUndefined(); // nothing schedules it: no scheduler
+      expect(ungated.status.conditions).toEqual(gated.status.conditions);
+    }
 
     // A gate cannot be added back after creation.
     const readd = await patch('pod', podName, ns, 'json', [{ op: 'add', path: '/spec/schedulingGates', value: [{ name: GATE }] }]);

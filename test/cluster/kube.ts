@@ -70,8 +70,8 @@ export function apply(yaml: string, opts: ApplyOptions = {}): Promise<string> {
   return kubectlOk(args, { input: yaml });
 }
 
-/** Creates a namespace with a unique name. The rig has no namespace controller, so namespaces are
- * never really deleted: unique names keep tests independent instead. */
+/** Creates a namespace with a unique name: tests never share one, and none needs deleting (a
+ * control plane started with `controllers: false` has no namespace controller to finish a delete). */
 export async function createNamespace(prefix = 'test'): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`.toLowerCase().slice(0, 63);
   await kubectlOk(['create', 'namespace', name]);

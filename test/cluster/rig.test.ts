@@ -2,7 +2,9 @@
 // cert-manager controller issuing into pre-existing placeholder Secrets, plus the apiserver's
 // scheduling-gate rules the watcher relies on.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { KWOK_NODE_ANNOTATION } from './control-plane';
 import { apply, createNamespace, getJson, getObject, kubectlOk, patch, secretData, waitFor, waitUntil } from './kube';
+import { addKwokPool, plainNode } from './nodes';
 
 jest.setTimeout(180_000);
 
@@ -203,10 +205,15 @@ spec:
       schedulingGates: [{name: pxc-tls.example.com/certificates}, {name: other.example.com/gate}]
       containers: [{name: mysql, image: registry.invalid/mysql:8}]
 `);
-    // No controller-manager here: create the Pod the StatefulSet controller would, from its template.
-    const sts = await getJson(['get', 'statefulset', 'db', '-n', ns]);
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...sts.spec.template.metadata, name: 'db-0', namespace: ns }, spec: sts.spec.template.spec };
-    await kubectlOk(['create', '-f', '-'], { input: JSON.stringify(pod) });
+    // The StatefulSet controller creates db-0 from the template (without the rig's controllers,
+    // the test creates what it would).
+    if (process.env.PXC_TLS_CONTROLLERS === '1') {
+      await waitUntil('the StatefulSet controller to create db-0', () => getObject('pod', 'db-0', ns), { timeoutMs: 60_000 });
+    } else {
+      const sts = await getJson(['get', 'statefulset', 'db', '-n', ns]);
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...sts.spec.template.metadata, name: 'db-0', namespace: ns }, spec: sts.spec.template.spec };
+      await kubectlOk(['create', '-f', '-'], { input: JSON.stringify(pod) });
+    }
 
     const created = await getJson(['get', 'pod', 'db-0', '-n', ns]);
     expect(created.spec.nodeName).toBeUndefined();
@@ -236,10 +243,36 @@ spec:
     expect(after.spec.schedulingGates).toEqual([{ name: 'other.example.com/gate' }]);
     expect(after.spec.nodeName).toBeUndefined();
 
-    // Removing the last gate: the Pod is no longer gated (nothing schedules it here: no scheduler).
+    // Removing the last gate: the Pod is no longer gated. It stays unbound: no node here takes it
+    // (the rig's kwok nodes are tainted for the tests that create them).
     const last = await patch('pod', 'db-0', ns, 'json', [{ op: 'remove', path: '/spec/schedulingGates' }]);
     expect(last).toMatchObject({ code: 0 });
     const ungated = await getJson(['get', 'pod', 'db-0', '-n', ns]);
     expect(ungated.spec.schedulingGates ?? []).toEqual([]);
+    expect(ungated.spec.nodeName).toBeUndefined();
+  });
+});
+
+describe('controllers, scheduler and kwok (what the flow tests stand on)', () => {
+  test('kwok makes its annotated nodes Ready and leaves a node without the annotation to its own kubelet', async () => {
+    if (process.env.PXC_TLS_CONTROLLERS !== '1') throw new Error('the rig runs without its controllers');
+    const ns = await createNamespace('rig-nodes');
+    const pool = await addKwokPool(ns, ['a'], 1);
+    try {
+      await plainNode(`${ns}-sandbox`, { 'example.com/kubelet': 'sandbox' });
+      const kwokNode = await getJson(['get', 'node', pool.nodes[0]!.name]);
+      expect(kwokNode.metadata.annotations[KWOK_NODE_ANNOTATION.key]).toBe(KWOK_NODE_ANNOTATION.value);
+      expect(kwokNode.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+      // As a kubelet reports it: ephemeral-storage too, which the rendered pods request.
+      expect(kwokNode.status.allocatable).toMatchObject({ 'ephemeral-storage': '1Ti', cpu: '1k', memory: '1Ti' });
+      expect(await getObject('lease', pool.nodes[0]!.name, 'kube-node-lease')).toBeDefined();
+      // Not kwok's: after a few seconds still no status from anyone, and no Lease.
+      await new Promise((r) => setTimeout(r, 3000));
+      const plain = await getJson(['get', 'node', `${ns}-sandbox`]);
+      expect(plain.status.conditions ?? []).not.toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+      expect(await getObject('lease', `${ns}-sandbox`, 'kube-node-lease')).toBeUndefined();
+    } finally {
+      await kubectlOk(['delete', 'node', pool.nodes[0]!.name, `${ns}-sandbox`, '--wait=false']);
+    }
   });
 });

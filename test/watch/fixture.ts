@@ -1,6 +1,7 @@
 // Glue for the watcher's tests on the real control plane (test/cluster): render databases with the
-// built function, issue through the real cert-manager, create the gated pods the StatefulSet
-// controller would (there is none here), and run the built watcher bundle as a child process.
+// built function, issue through the real cert-manager, wait for the gated pods of the rig's real
+// StatefulSet controller (or make them by hand where none runs), and run the built watcher bundle
+// as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
@@ -80,31 +81,69 @@ spec: {ca: {secretName: ${ca}}}
 `);
 }
 
-/** The Pods the StatefulSet controller would create from the template: `<sts>-<i>`, hostname and
- * subdomain set, the controller ownerReference, the pod-name and pod-index labels. */
-export async function createPods(namespace: string, stsName: string, count: number): Promise<string[]> {
-  const sts = await getJson(['get', 'statefulset', stsName, '-n', namespace]);
-  const names: string[] = [];
-  const pods = [];
-  for (let i = 0; i < count; i++) {
-    const name = `${stsName}-${i}`;
-    names.push(name);
-    const template = sts.spec.template;
-    pods.push({
+/** True when the control plane in use runs the StatefulSet controller (the rig's default;
+ * PXC_TLS_CONTROLLERS, set by global-setup.ts, or by a test that starts its own control plane). */
+export const controllersRun = (): boolean => process.env.PXC_TLS_CONTROLLERS === '1';
+
+/** The Pods the StatefulSet controller would create from `sts`'s template: `<sts>-<i>`, hostname
+ * and subdomain set, the pod-name and pod-index labels, and the controller ownerReference when the
+ * StatefulSet has a UID (a live one). `adjust` may change each pod (e.g. another controller's gate). */
+export function podsFromTemplate(sts: KObject, count: number, adjust: (pod: KObject) => void = () => {}): KObject[] {
+  const template = sts.spec.template;
+  return Array.from({ length: count }, (_, i) => {
+    const name = `${sts.metadata.name}-${i}`;
+    const pod: KObject = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
         name,
-        namespace,
+        namespace: sts.metadata.namespace,
         labels: { ...template.metadata.labels, 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(i) },
         annotations: template.metadata.annotations ?? {},
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: stsName, uid: sts.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        ...(sts.metadata.uid ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name, uid: sts.metadata.uid, controller: true, blockOwnerDeletion: true }] } : {}),
       },
       spec: { ...template.spec, hostname: name, subdomain: sts.spec.serviceName },
-    });
-  }
+    };
+    adjust(pod);
+    return pod;
+  });
+}
+
+/** Creates pods by hand (see podsFromTemplate), for a test that needs pods no controller owns. */
+export async function createPodsByHand(namespace: string, sts: KObject, count: number, adjust?: (pod: KObject) => void): Promise<string[]> {
+  const pods = podsFromTemplate({ ...sts, metadata: { ...sts.metadata, namespace } }, count, adjust);
   await kubectlOk(['create', '-f', '-'], { input: pods.map((p) => JSON.stringify(p)).join('\n') });
+  return pods.map((p) => p.metadata.name);
+}
+
+/** The pods `<sts>-0 … <sts>-(count-1)` of an applied StatefulSet. Where the StatefulSet controller
+ * runs, it creates them and this waits until they all exist; elsewhere (a control plane started
+ * with `controllers: false`) this creates what the controller would. */
+export async function createPods(namespace: string, stsName: string, count: number): Promise<string[]> {
+  if (!controllersRun()) return createPodsByHand(namespace, await getJson(['get', 'statefulset', stsName, '-n', namespace]), count);
+  const names = Array.from({ length: count }, (_, i) => `${stsName}-${i}`);
+  await eventually(`the StatefulSet controller to create ${names.join(', ')}`, async () => {
+    const pods = await getJson(['get', 'pods', '-n', namespace, '-o', 'json']);
+    const have = new Set(pods.items.map((p: KObject) => p.metadata.name));
+    return names.every((n) => have.has(n)) ? true : undefined;
+  }, 120_000, 250);
   return names;
+}
+
+/** Deletes a pod and has it back, gated, as the StatefulSet controller makes it (by the controller
+ * where it runs; by hand, from the old pod, elsewhere). Resolves with the new pod's UID. */
+export async function recreatePod(namespace: string, name: string): Promise<string> {
+  const old = await getJson(['get', 'pod', name, '-n', namespace]);
+  await kubectlOk(['delete', 'pod', name, '-n', namespace, '--wait=true']);
+  if (!controllersRun()) {
+    const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, ...metadata } = old.metadata;
+    await kubectlOk(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata, spec: old.spec }) });
+  }
+  return eventually(`${name} created again`, async () => {
+    const r = await getJson(['get', 'pods', '-n', namespace, '--field-selector', `metadata.name=${name}`]);
+    const uid = r.items[0]?.metadata.uid;
+    return uid && uid !== old.metadata.uid ? uid as string : undefined;
+  }, 120_000, 250);
 }
 
 export async function podGates(namespace: string, name: string): Promise<string[]> {
@@ -272,21 +311,3 @@ current-context: x
 `, { mode: 0o600 });
 }
 
-/**
- * A kubeconfig for the watcher's ServiceAccount with the example's namespaced RBAC only, under the
- * example's admission policy (cluster-scoped: it binds every pxc-tls-watch ServiceAccount).
- */
-export async function exampleRbacKubeconfig(ns: string, dir: string): Promise<string> {
-  const rbac = (await kubectlOk(['kustomize', join(REPO_ROOT, 'examples', 'watcher')])).split(/^---$/m)
-    .filter((doc) => /^kind: (ServiceAccount|Role|RoleBinding|ValidatingAdmissionPolicy|ValidatingAdmissionPolicyBinding)$/m.test(doc)).join('---\n');
-  await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: rbac });
-  const token = (await kubectlOk(['create', 'token', 'pxc-tls-watch', '-n', ns, '--duration=1h'])).trim();
-  const kubeconfig = join(dir, `${ns}.kubeconfig`);
-  const need = (k: string) => {
-    const v = process.env[k];
-    if (!v) throw new Error(`${k} is not set: run through the jest project \`cluster\``);
-    return v;
-  };
-  writeKubeconfig(kubeconfig, need('PXC_TLS_KUBE_SERVER'), token, need('PXC_TLS_KUBE_CA'));
-  return kubeconfig;
-}

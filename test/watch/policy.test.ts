@@ -2,42 +2,20 @@
 // ServiceAccount (a token, under the example's namespaced RBAC, which grants `patch` on
 // StatefulSets) may set or remove the verdict annotation of a StatefulSet and change nothing else.
 // Every request goes to the API server for real; the objects are re-read to show what it kept.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apply, createNamespace, getJson, kubectl, kubectlOk, type KubectlResult } from '../cluster/kube';
-import { eventually, perconaXtraDB, render, REPO_ROOT, toApply, toYaml, writeKubeconfig } from './fixture';
+import { eventually, perconaXtraDB, render, toApply, toYaml } from './fixture';
+import { exampleDocs, kubectlAs, NAMESPACED_RBAC_KINDS, tokenKubeconfig } from './identity';
 
 jest.setTimeout(180_000);
 
 const KEY = 'pxc-tls.dev/certificates-verdict';
 const DENIED = /ValidatingAdmissionPolicy 'pxc-tls-watch-statefulset-verdict-only' with binding 'pxc-tls-watch-statefulset-verdict-only' denied request: pxc-tls-watch may change only the annotation pxc-tls\.dev\/certificates-verdict of a StatefulSet: this changes (.+)$/m;
 
-const env = (k: string) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run through the jest project \`cluster\``);
-  return v;
-};
 const tmp = mkdtempSync(join(tmpdir(), 'pxc-tls-policy-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** kubectl with a ServiceAccount's token (not the rig's admin kubeconfig). */
-function kubectlAs(kubeconfig: string, args: string[]): Promise<KubectlResult> {
-  return new Promise((resolve, reject) => {
-    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function tokenKubeconfig(ns: string, serviceAccount: string): Promise<string> {
-  const token = (await kubectlOk(['create', 'token', serviceAccount, '-n', ns, '--duration=1h'])).trim();
-  const path = join(tmp, `${ns}-${serviceAccount}.kubeconfig`);
-  writeKubeconfig(path, env('PXC_TLS_KUBE_SERVER'), token, env('PXC_TLS_KUBE_CA'));
-  return path;
-}
 
 let ns: string;
 let asWatcher: (args: string[]) => Promise<KubectlResult>;
@@ -47,17 +25,17 @@ const patchAsWatcher = (body: unknown, type: 'merge' | 'json' | 'strategic' = 'm
 
 beforeAll(async () => {
   ns = await createNamespace('watch-policy');
-  // The example as kustomize builds it: the ServiceAccount, the namespaced RBAC and the policy.
-  const docs = (await kubectlOk(['kustomize', join(REPO_ROOT, 'examples', 'watcher')])).split(/^---$/m)
-    .filter((doc) => /^kind: (ServiceAccount|Role|RoleBinding|ValidatingAdmissionPolicy|ValidatingAdmissionPolicyBinding)$/m.test(doc));
+  // The example as kustomize builds it: the ServiceAccount, the namespaced RBAC and the policies
+  // (this one, and the pods' of pod-policy.test.ts).
+  const docs = await exampleDocs('.', NAMESPACED_RBAC_KINDS);
   expect(docs.map((d) => /^kind: (\w+)$/m.exec(d)![1]).sort()).toEqual(
-    ['Role', 'Role', 'RoleBinding', 'RoleBinding', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    ['Role', 'Role', 'RoleBinding', 'RoleBinding', 'ServiceAccount', ...Array(3).fill('ValidatingAdmissionPolicy'), ...Array(3).fill('ValidatingAdmissionPolicyBinding')]);
   await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: docs.join('---\n') });
   // A database's StatefulSet as the function renders it, plus an annotation and a finalizer of someone else's.
   const rendered = toApply(await render([perconaXtraDB('vault', ns)])).filter((o) => o.kind === 'StatefulSet');
   await apply(toYaml(rendered));
   await kubectlOk(['annotate', 'statefulset', 'vault', '-n', ns, 'example.com/owner=team-a']);
-  const watcherKubeconfig = await tokenKubeconfig(ns, 'pxc-tls-watch');
+  const watcherKubeconfig = await tokenKubeconfig(tmp, ns, 'pxc-tls-watch');
   asWatcher = (args) => kubectlAs(watcherKubeconfig, args);
   // The API server loads new policies asynchronously: wait (dry runs, nothing persisted) until it refuses.
   await eventually('the policy to be enforced', async () => {
@@ -119,7 +97,7 @@ describe('the admission policy, as the watcher\'s ServiceAccount', () => {
     expect(admin.code).toBe(0);
     await kubectlOk(['create', 'serviceaccount', 'someone-else', '-n', ns]);
     await kubectlOk(['create', 'rolebinding', 'someone-else', '-n', ns, '--role=pxc-tls-watch', `--serviceaccount=${ns}:someone-else`]);
-    const other = await kubectlAs(await tokenKubeconfig(ns, 'someone-else'),
+    const other = await kubectlAs(await tokenKubeconfig(tmp, ns, 'someone-else'),
       ['patch', 'statefulset', 'vault', '-n', ns, '--type', 'merge', '-p', '{"spec":{"replicas":4}}', '--dry-run=server']);
     expect({ code: other.code, stderr: other.stderr }).toEqual({ code: 0, stderr: '' });
   });

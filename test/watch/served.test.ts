@@ -15,8 +15,9 @@ import { apply, createNamespace, getJson, kubectlOk, waitFor } from '../cluster/
 import { ensureMariaDB, scratch, startNode, type Node, type Scratch } from '../db/mariadb';
 import { containerWiring, databaseObjects, materializeMounts, toMariadbdOptions, type MountMap } from '../db/rendered-wiring';
 import {
-  caIssuer, createPods, eventually, exampleRbacKubeconfig, metricValue, perconaXtraDB, podGates, render, startWatcher, toApply, toYaml, type WatcherProcess,
+  caIssuer, createPods, eventually, metricValue, perconaXtraDB, podGates, render, startWatcher, toApply, toYaml, type WatcherProcess,
 } from './fixture';
+import { exampleRbacKubeconfig } from './identity';
 
 jest.setTimeout(400_000);
 

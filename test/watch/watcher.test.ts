@@ -1,17 +1,20 @@
-// The watcher on the real control plane (kube-apiserver + etcd + cert-manager, test/cluster):
-// render → apply → create the gated pods from the StatefulSet template → the built bundle
+// The watcher on the real control plane (kube-apiserver + etcd + cert-manager + the StatefulSet
+// controller, test/cluster): render → apply → the controller's gated pods → the built bundle
 // (`node dist/pxc-tls.cjs watch`) ungates them only once cert-manager has filled their Secrets.
-// No scheduler or kubelet runs here: "ungated" means the gate is gone from the Pod.
+// No node takes these pods: "ungated" means the gate is gone from the Pod (flow.test.ts runs them
+// on kwok nodes).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { apply, createNamespace, getJson, kubectlOk, waitFor } from '../cluster/kube';
 import { CertFactory } from '../../src/tls/testing/certs';
 import {
-  caIssuer, createPods, eventually, exampleRbacKubeconfig, GATE, httpGet, metricValue, perconaXtraDB, podCondition, podGates, render,
-  sleep, startWatcher, toApply, toYaml, type KObject, type WatcherProcess,
+  caIssuer, createPods, eventually, GATE, httpGet, metricValue, perconaXtraDB, podCondition, podGates, recreatePod, render, sleep,
+  startWatcher, toApply, toYaml, type KObject, type WatcherProcess,
 } from './fixture';
+import { awaitPodPolicies, exampleDocs, NAMESPACED_RBAC_KINDS, tokenKubeconfig } from './identity';
 
 jest.setTimeout(300_000);
 
@@ -45,9 +48,16 @@ async function stsVerdict(ns: string, name: string): Promise<string | undefined>
 }
 
 /** The watcher running with the example's namespaced RBAC only (a ServiceAccount token), under
- * the example's admission policy (cluster-scoped: it binds every pxc-tls-watch ServiceAccount). */
+ * the example's admission policies (cluster-scoped: they bind every pxc-tls-watch ServiceAccount):
+ * the StatefulSet's (verdict annotation only) and the pods' (own gate, own condition only). */
 async function watcherWithExampleRbac(ns: string, name: string): Promise<WatcherProcess> {
-  const w = startWatcher({ name, kubeconfig: await exampleRbacKubeconfig(ns, tmp), namespaces: [ns], leaseNamespace: ns });
+  const docs = await exampleDocs('.', NAMESPACED_RBAC_KINDS);
+  const policies = docs.map((d) => parse(d)).filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((o) => o.metadata.name).sort();
+  expect(policies).toEqual(['pxc-tls-watch-pod-condition-only', 'pxc-tls-watch-pod-gate-only', 'pxc-tls-watch-statefulset-verdict-only']);
+  await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: docs.join('---\n') });
+  const kubeconfig = await tokenKubeconfig(tmp, ns, 'pxc-tls-watch');
+  await awaitPodPolicies(kubeconfig, ns);
+  const w = startWatcher({ name, kubeconfig, namespaces: [ns], leaseNamespace: ns });
   watchers.push(w);
   return w;
 }
@@ -99,8 +109,9 @@ describe('pxc-tls watch on the real control plane', () => {
     const ours = sts.metadata.managedFields.filter((m: any) => m.manager === 'pxc-tls-watch');
     expect(ours).toEqual([expect.objectContaining({ operation: 'Update', fieldsV1: { 'f:metadata': { 'f:annotations': { [`f:${VERDICT}`]: {} } } } })]);
     expect(w.lines.filter((l) => l.msg === 'verdict annotation written').map((l) => l.verdict).pop()).toBe(verdict);
-    // Neither RBAC nor the policy refused any StatefulSet call.
-    expect(w.lines.filter((l) => l.msg === 'reconcile failed; retrying' && JSON.stringify(l).includes('statefulsets'))).toEqual([]);
+    // Neither RBAC nor a policy refused any call: the gate removals and the conditions passed the
+    // pod policies (enforced before the watcher started), the annotation the StatefulSet's.
+    expect(w.lines.filter((l) => l.msg === 'reconcile failed; retrying' && /403|forbidden|denied/i.test(JSON.stringify(l)))).toEqual([]);
     expectNoSecretsLogged(w);
   });
 
@@ -142,12 +153,9 @@ describe('pxc-tls watch on the real control plane', () => {
     const rendered = objects.filter((o) => o.kind === 'StatefulSet');
     await kubectlOk(['replace', '-f', '-'], { input: toYaml(rendered) });
     expect(await stsVerdict(ns, 'ledger')).toBeUndefined();
-    // …and the next time the pods change (here: ledger-2 is deleted and created again, gated, as
-    // the StatefulSet controller would), the watcher writes it again, at the same verdict.
-    const old = await getJson(['get', 'pod', 'ledger-2', '-n', ns]);
-    await kubectlOk(['delete', 'pod', 'ledger-2', '-n', ns, '--wait=true']);
-    const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, ...metadata } = old.metadata;
-    await kubectlOk(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata, spec: old.spec }) });
+    // …and the next time the pods change (here: ledger-2 is deleted and the StatefulSet controller
+    // creates it again, gated), the watcher writes it again, at the same verdict.
+    await recreatePod(ns, 'ledger-2');
     expect(await eventually('the annotation written again', () => stsVerdict(ns, 'ledger'), 30_000)).toBe(shown);
     const metrics = await w.metrics();
     expect(metricValue(metrics, 'pxc_tls_database_verdicts', { reason: 'UntrustedIssuer' })).toBe(1);
