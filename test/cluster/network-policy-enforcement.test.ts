@@ -67,7 +67,9 @@ const worlds = new Map<string, { pods: Map<string, EnginePod>; namespaces: strin
       const networkPolicies = { watcherFrom: defaultWatcherPeersIn(ns), ...variant.networkPolicies, monitoringNamespace: ns('monitoring') };
       const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies } };
       const rendered = render([database('orders', ns('demo'), variant.monitored), database('ledger', ns('demo'), true)], functionConfig);
-      await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-f', '-'], { input: asList(rendered) });
+      // Not the StatefulSets: the engine makes the pods itself (API objects with the template's
+      // labels, and their network namespaces); the rig's StatefulSet controller would make them too.
+      await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-f', '-'], { input: asList(rendered.filter((o) => o.kind !== 'StatefulSet')) });
       const sets = rendered.filter((o) => o.kind === 'StatefulSet');
       const orders = sets.find((s) => s.metadata.name === 'orders')!;
       const pods = new Map<string, EnginePod>();

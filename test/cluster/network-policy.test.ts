@@ -14,7 +14,7 @@ import { allowed, peerMatches, policiesFor, selectorString, type Namespace, type
 import { defaultWatcherPeersIn, EXPECTED, formatTable, NAMESPACES, otherPods, parseTable, PORTS, RESTRICTED_MYSQL_FROM, SOURCES, templateLabels, type Table } from '../../src/render/testing/netpol-world';
 import { kubectl, kubectlOk, getJson } from './kube';
 import { asList, uniqueName, type KObject } from './render';
-import { perconaXtraDB } from '../watch/fixture';
+import { createPods, perconaXtraDB } from '../watch/fixture';
 
 jest.setTimeout(300_000);
 
@@ -32,7 +32,7 @@ const VARIANTS: Variant[] = [
   { name: 'restricted-no-watcher', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM, watcherFrom: [] } },
 ];
 
-/** The watcher tests' database (test/watch/fixture.ts), monitored or not. */
+/** The watcher tests' database (test/watch/fixture.ts: 3 replicas), monitored or not. */
 function database(name: string, namespace: string, monitored: boolean): object {
   const db = perconaXtraDB(name, namespace) as { spec: Record<string, unknown> };
   if (monitored) db.spec.monitor = { agent: 'prometheus.io/operator' };
@@ -71,13 +71,16 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('%s', (_name, variant) 
     const apply = await kubectl(['apply', '--server-side', '--field-manager=pxc-tls-test', '-f', '-'], { input: asList(rendered) });
     if (apply.code !== 0) throw new Error(apply.stderr);
     expect(apply.stderr.trim()).toBe('');
-    // Pods as the StatefulSets' pods would be (labels from the live template), and the others.
+    // The databases' pods from the StatefulSet controller (made by hand from the live template
+    // where the rig runs without it) — all three, so the pods are settled before the comparisons;
+    // the tables look at -0 and -1 — then the others.
     const liveSets = (await getJson<{ items: KObject[] }>(['get', 'statefulsets', '-n', ns('demo')])).items;
-    const podObjects: Array<{ namespace: string; name: string; labels: Record<string, string> }> = [];
-    for (const sts of liveSets) for (const i of [0, 1]) podObjects.push({ namespace: ns('demo'), name: `${sts.metadata.name}-${i}`, labels: templateLabels(sts) });
+    for (const sts of liveSets) await createPods(ns('demo'), sts.metadata.name!, 3);
     const orders = liveSets.find((s) => s.metadata.name === 'orders')!;
-    podObjects.push(...otherPods(templateLabels(orders)).map((p) => ({ ...p, namespace: ns(p.namespace) })));
-    const podItems = podObjects.map((p) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name, namespace: p.namespace, labels: p.labels }, spec: { containers: [{ name: 'c', image: 'registry.invalid/pause:1' }] } }));
+    const podObjects = otherPods(templateLabels(orders)).map((p) => ({ ...p, namespace: ns(p.namespace) }));
+    // A node selector no node has: the rig's scheduler leaves them Pending (they are API objects only).
+    const nowhere = { 'pxc-tls.dev/test-pool': 'none' };
+    const podItems = podObjects.map((p) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name, namespace: p.namespace, labels: p.labels }, spec: { nodeSelector: nowhere, containers: [{ name: 'c', image: 'registry.invalid/pause:1' }] } }));
     await kubectlOk(['create', '-f', '-'], { input: asList(podItems) });
     // Everything as the API server keeps it.
     policies = (await getJson<{ items: Policy[] }>(['get', 'networkpolicies', '-n', ns('demo')])).items;
@@ -87,7 +90,7 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('%s', (_name, variant) 
   });
 
   afterAll(async () => {
-    // Namespaces never finish deleting here (no controller-manager); the objects stay harmless.
+    // Whether or not the rig's namespace controller finishes deleting them, the objects are harmless.
     for (const n of NAMESPACES) await kubectl(['delete', 'namespace', ns(n.name), '--wait=false']);
   });
 
