@@ -72,6 +72,10 @@ items:
   kind: Issuer
   metadata: {name: ca, namespace: demo, annotations: {config.kubernetes.io/path: issuer.yaml}}
   spec: {ca: {secretName: ca}}
+- apiVersion: cert-manager.io/v1
+  kind: Issuer
+  metadata: {name: members, namespace: demo, annotations: {config.kubernetes.io/path: issuer.yaml, config.kubernetes.io/index: '1'}}
+  spec: {ca: {secretName: members}}
 - apiVersion: kubedb.com/v1
   kind: PerconaXtraDB
   metadata: {name: db, namespace: demo, annotations: {config.kubernetes.io/path: db.yaml}}
@@ -81,7 +85,7 @@ items:
     storage: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
     requireSSL: true
     monitor: {agent: prometheus.io/builtin}
-    tls: {issuerRef: {apiGroup: cert-manager.io, kind: Issuer, name: ca}}
+    tls: {issuerRef: {apiGroup: cert-manager.io, kind: Issuer, name: ca}, certificates: [{alias: server, issuerRef: {apiGroup: cert-manager.io, kind: Issuer, name: members}}]}
 functionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {argoSyncWaves: "true", images.agent: registry.example.com/platform/pxc-tls:0.1.0}}
 `;
 const cacheFile = join(realpathSync('dist'), 'pxc-tls-main.cjs.v8cache');

@@ -4,7 +4,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-bash "$here/go-tools.sh" kube-apiserver kube-controller-manager kube-scheduler etcd cert-manager kustomize kwok
+bash "$here/go-tools.sh" kube-apiserver kube-controller-manager kube-scheduler etcd cert-manager kustomize kwok kube-score kube-router
 bash "$here/mariadb.sh" >/dev/null
+bash "$here/netfilter.sh" >/dev/null
 bash "$here/mysqld-exporter.sh" >/dev/null
 bash "$here/pod-images.sh" >/dev/null

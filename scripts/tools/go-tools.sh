@@ -12,6 +12,8 @@ CERT_MANAGER_VERSION=v1.11.5    # controller: last tag whose cmd/controller is i
 CERT_MANAGER_CRDS_VERSION=v1.21.2 # CRDs: newest root module on the proxy; plain controller-gen files in deploy/crds/
 KWOK_VERSION=v0.8.0             # sigs.k8s.io/kwok: fake nodes that carry pods through their lifecycle (builds with Go 1.26)
 KUSTOMIZE_VERSION=v5.8.2        # sigs.k8s.io/kustomize/kustomize/v5: newest for Go 1.26 (v5.8.3 requires go >= 1.27.0)
+KUBE_SCORE_VERSION=v1.20.0      # github.com/zegl/kube-score: newest tag on the proxy (go 1.23 module, no replace directives)
+KUBE_ROUTER_VERSION=v2.1.0      # github.com/cloudnativelabs/kube-router/v2: newest tag on the proxy; its network-policy controller enforces in the NetworkPolicy test
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="${PXC_TLS_CACHE:-$REPO_ROOT/.cache}"
@@ -147,6 +149,35 @@ build_kustomize() {
   report kustomize "$KUSTOMIZE_VERSION" "$out/bin/kustomize" "$start"
 }
 
+# kube-score: a linter nobody here wrote, run on every rendered example (test/e2e/kube-score.test.ts).
+build_kube_score() {
+  local out="$TOOLS/kube-score-$KUBE_SCORE_VERSION" start=$SECONDS
+  if [[ -x "$out/bin/kube-score" ]]; then report kube-score "$KUBE_SCORE_VERSION" "$out/bin/kube-score" ""; return; fi
+  local w="$BUILD/kube-score-$KUBE_SCORE_VERSION"
+  new_wrapper "$w" pxc-tls.local/kube-score
+  printf '\nrequire github.com/zegl/kube-score %s\n' "$KUBE_SCORE_VERSION" >>"$w/go.mod"
+  log "building kube-score $KUBE_SCORE_VERSION"
+  # main.version is what goreleaser sets; `kube-score version` then reports the pinned tag.
+  (cd "$w" && go build -o "$w/kube-score" -ldflags "-s -w -X main.version=$KUBE_SCORE_VERSION" \
+    github.com/zegl/kube-score/cmd/kube-score)
+  mkdir -p "$out/bin" && mv "$w/kube-score" "$out/bin/kube-score"
+  report kube-score "$KUBE_SCORE_VERSION" "$out/bin/kube-score" "$start"
+}
+
+# kube-router: a real NetworkPolicy engine (iptables + ipset), run with only its firewall on, inside
+# a network namespace of the test's own (test/cluster/network-policy-enforcement.test.ts).
+build_kube_router() {
+  local out="$TOOLS/kube-router-$KUBE_ROUTER_VERSION" start=$SECONDS
+  if [[ -x "$out/bin/kube-router" ]]; then report kube-router "$KUBE_ROUTER_VERSION" "$out/bin/kube-router" ""; return; fi
+  local w="$BUILD/kube-router-$KUBE_ROUTER_VERSION"
+  new_wrapper "$w" pxc-tls.local/kube-router
+  printf '\nrequire github.com/cloudnativelabs/kube-router/v2 %s\n' "$KUBE_ROUTER_VERSION" >>"$w/go.mod"
+  log "building kube-router $KUBE_ROUTER_VERSION"
+  (cd "$w" && go build -o "$w/kube-router" -ldflags "-s -w" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+  mkdir -p "$out/bin" && mv "$w/kube-router" "$out/bin/kube-router"
+  report kube-router "$KUBE_ROUTER_VERSION" "$out/bin/kube-router" "$start"
+}
+
 build_kwok() {
   local out="$TOOLS/kwok-$KWOK_VERSION" start=$SECONDS
   if [[ -x "$out/bin/kwok" && -s "$out/stages/pod-ready.yaml" ]]; then report kwok "$KWOK_VERSION" "$out" ""; return; fi
@@ -173,7 +204,7 @@ build_kwok() {
   report kwok "$KWOK_VERSION" "$out" "$start"
 }
 
-[[ $# -gt 0 ]] || { echo "usage: $0 kube-apiserver|kube-controller-manager|kube-scheduler|etcd|cert-manager|kustomize|kwok..." >&2; exit 2; }
+[[ $# -gt 0 ]] || { echo "usage: $0 kube-apiserver|kube-controller-manager|kube-scheduler|etcd|cert-manager|kustomize|kwok|kube-score|kube-router..." >&2; exit 2; }
 for tool in "$@"; do
   case "$tool" in
     kube-apiserver|kube-controller-manager|kube-scheduler) with_lock "$tool" build_kube_component "$tool" ;;
@@ -181,6 +212,8 @@ for tool in "$@"; do
     cert-manager) with_lock "$tool" build_cert_manager ;;
     kustomize) with_lock "$tool" build_kustomize ;;
     kwok) with_lock "$tool" build_kwok ;;
+    kube-score) with_lock "$tool" build_kube_score ;;
+    kube-router) with_lock "$tool" build_kube_router ;;
     *) echo "go-tools: unknown tool: $tool" >&2; exit 2 ;;
   esac
 done

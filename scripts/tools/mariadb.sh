@@ -32,7 +32,9 @@ esac
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cache=${PXC_TLS_CACHE:-$repo/.cache}
 mkdir -p "$cache"
-cache=$(cd "$cache" && pwd)
+# The physical path: the cache is shared between checkouts through a .cache symlink, and the env
+# file's paths must stay valid when the checkout that wrote them is gone.
+cache=$(cd "$cache" && pwd -P)
 
 # The packages we use, by name. The server package brings the wsrep_sst_* scripts; rsync is the
 # SST method the tests use (the mariabackup method would need mariadb-backup and socat too).
@@ -41,6 +43,17 @@ top=(mariadb-server mariadb-server-core mariadb-client mariadb-client-core maria
 # Serialise concurrent callers (several jest workers may start at once).
 exec 9>"$cache/mariadb.lock"
 flock 9
+
+# An unpacked install whose env file names another path to it (written through another checkout's
+# .cache symlink, before the path was made physical): point the env file at this directory.
+repoint_env() {  # $1 = the install's directory
+  local env="$1/mariadb.env" old
+  old=$(sed -n 's/^MARIADB_ROOT=//p' "$env")
+  if [ "$(sed -n 's/^MARIADB_INSTALL_MODE=//p' "$env")" = extracted ] && [ "$old" != "$1/root" ] && [ ! -x "$old/usr/sbin/mariadbd" ] && [ -x "$1/root/usr/sbin/mariadbd" ]; then
+    log "the env file names $old, which is gone: pointing it at $1/root"
+    sed "s#$old#$1/root#g" "$env" >"$env.tmp" && mv "$env.tmp" "$env"
+  fi
+}
 
 candidate() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}'; }
 upstream() { local v=${1#*:}; printf '%s\n' "${v%%-*}"; }  # 1:10.11.19-0+deb12u1 -> 10.11.19
@@ -52,6 +65,7 @@ if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
   if [ -n "$existing" ]; then
     dir=$(dirname "$existing")
     log "no package lists; reusing $dir"
+    repoint_env "$dir"
     printf '%s\n' "$dir"
     exit 0
   fi
@@ -66,6 +80,7 @@ dir="$cache/mariadb-$version"
 
 if [ -f "$dir/.complete" ] && [ "$force_system" = 0 ]; then
   log "already installed: MariaDB $version ($(sed -n 's/^MARIADB_INSTALL_MODE=//p' "$dir/mariadb.env"))"
+  repoint_env "$dir"
   printf '%s\n' "$dir"
   exit 0
 fi

@@ -2,7 +2,7 @@
  * fn-config/schema.json and parseFnConfig must describe the same options. There is no JSON Schema
  * validator among the dependencies, so this test carries a small one for exactly the keywords the
  * schema uses (type, const, enum, pattern, minLength, maxLength, properties, patternProperties,
- * additionalProperties, propertyNames, required, $ref), and checks that schema and parser agree on a table of inputs, on the option
+ * additionalProperties, propertyNames, minProperties, items, required, $ref), and checks that schema and parser agree on a table of inputs, on the option
  * set, and on the shipped examples.
  */
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,8 @@ type Schema = {
   patternProperties?: Record<string, Schema>;
   additionalProperties?: boolean | Schema;
   propertyNames?: Schema;
+  minProperties?: number;
+  items?: Schema;
   required?: string[];
   default?: unknown;
   examples?: unknown[];
@@ -31,7 +33,7 @@ type Schema = {
 
 const ROOT = join(__dirname, '../..');
 const schema = JSON.parse(readFileSync(join(ROOT, 'fn-config/schema.json'), 'utf8')) as Schema;
-const KNOWN_KEYWORDS = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'properties', 'patternProperties', 'additionalProperties', 'propertyNames', 'required', 'default', 'examples']);
+const KNOWN_KEYWORDS = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'properties', 'patternProperties', 'additionalProperties', 'propertyNames', 'minProperties', 'items', 'required', 'default', 'examples']);
 
 function resolve(node: Schema): Schema {
   if (!node.$ref) return node;
@@ -54,10 +56,15 @@ function validate(value: unknown, node: Schema, path = ''): string[] {
     if (s.pattern && !new RegExp(s.pattern, 'u').test(value)) return [here];
   }
   if (s.type === 'boolean' && typeof value !== 'boolean') return [here];
+  if (s.type === 'array') {
+    if (!Array.isArray(value)) return [here];
+    return s.items ? value.flatMap((item, i) => validate(item, s.items!, `${path}[${i}]`)) : [];
+  }
   if (s.type === 'object') {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return [here];
     const object = value as Record<string, unknown>;
     const problems = (s.required ?? []).filter((key) => !(key in object)).map((key) => (path ? `${path}.${key}` : key));
+    if (s.minProperties !== undefined && Object.keys(object).length < s.minProperties) problems.push(here);
     for (const [key, child] of Object.entries(object)) {
       const childPath = path ? `${path}.${key}` : key;
       const property = s.properties?.[key] ?? Object.entries(s.patternProperties ?? {}).find(([pattern]) => new RegExp(pattern, 'u').test(key))?.[1];
@@ -96,6 +103,9 @@ function sample(s: Schema): unknown {
   throw new Error('no sample for a leaf of the schema');
 }
 
+/** An option's value in a parsed config, by its dotted name. */
+const at = (config: unknown, dotted: string): unknown => dotted.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
+
 function nest(dotted: string, value: unknown): Record<string, unknown> {
   const [head, ...rest] = dotted.split('.');
   return { [head!]: rest.length ? nest(rest.join('.'), value) : value };
@@ -115,6 +125,7 @@ describe('fn-config/schema.json', () => {
       for (const [key, child] of Object.entries((s.properties ?? {}) as Record<string, unknown>)) walk(child, `${path}.${key}`);
       for (const [key, child] of Object.entries((s.patternProperties ?? {}) as Record<string, unknown>)) walk(child, `${path}.patternProperties.${key}`);
       if (typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${path}.additionalProperties`);
+      if (s.items) walk(s.items, `${path}.items`);
       for (const [key, child] of Object.entries((s.$defs ?? {}) as Record<string, unknown>)) walk(child, `${path}.$defs.${key}`);
     };
     walk(schema, '');
@@ -123,27 +134,32 @@ describe('fn-config/schema.json', () => {
   });
 
   it('has the same option set as parseFnConfig: every schema option parses and sets the config', () => {
-    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.agent', 'images.mirror', 'images.versions', 'mode', 'schedulingGate']);
+    expect(specLeaves.map(([name]) => name).sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.agent', 'images.mirror', 'images.versions', 'mode', 'networkPolicies.enabled', 'networkPolicies.monitoringNamespace', 'networkPolicies.mysqlFrom', 'networkPolicies.watcherFrom', 'schedulingGate']);
     for (const [name, leaf] of specLeaves) {
       const value = sample(leaf);
       const config = typed(nest(name, value));
       expect({ name, schema: validate(config, schema), parser: parse(config) }).toEqual({ name, schema: [], parser: [] });
-      const parsed = parseFnConfig(config).config as unknown as Record<string, unknown>;
-      const got = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], parsed);
-      expect({ name, got }).toEqual({ name, got: value });
+      expect({ name, got: at(parseFnConfig(config).config, name) }).toEqual({ name, got: value });
     }
   });
 
   it('gives the defaults the parser uses', () => {
     const defaults = parseFnConfig(undefined).config as unknown as Record<string, unknown>;
     for (const [name, leaf] of specLeaves) {
-      if (leaf.default !== undefined) expect({ name, default: defaults[name] }).toEqual({ name, default: leaf.default });
+      if (leaf.default !== undefined) expect({ name, default: at(defaults, name) }).toEqual({ name, default: leaf.default });
     }
   });
 
-  /** The typed option as ConfigMap data: `images.versions: {"8.4.3": {db: x}}` → `images.versions.8.4.3.db: x`. */
+  /**
+   * The typed option as ConfigMap data: `images.versions: {"8.4.3": {db: x}}` → `images.versions.8.4.3.db: x`;
+   * a list travels as YAML text in one value (JSON is YAML).
+   */
   const asData = (name: string, value: unknown): Record<string, string> =>
-    typeof value === 'object' && value !== null ? Object.assign({}, ...Object.entries(value).map(([key, inner]) => asData(`${name}.${key}`, inner))) : { [name]: String(value) };
+    Array.isArray(value)
+      ? { [name]: JSON.stringify(value) }
+      : typeof value === 'object' && value !== null
+        ? Object.assign({}, ...Object.entries(value).map(([key, inner]) => asData(`${name}.${key}`, inner)))
+        : { [name]: String(value) };
 
   it('has the same ConfigMap keys as the typed options, and each parses as a string', () => {
     const fixed = specLeaves.filter(([, leaf]) => leaf.type !== 'object').map(([name]) => name);
@@ -180,6 +196,18 @@ describe('fn-config/schema.json', () => {
     ['an image with a space', { images: { versions: { '8.4.3': { db: 'a b' } } } }, ['spec.images.versions.8.4.3.db']],
     ['an empty image', { images: { versions: { '8.0.40': { init: '' } } } }, ['spec.images.versions.8.0.40.init']],
     ['a number for a string', { clusterDomain: 5 }, ['spec.clusterDomain']],
+    ['NetworkPolicy options that are no mapping', { networkPolicies: true }, ['spec.networkPolicies']],
+    ['NetworkPolicies switched by text', { networkPolicies: { enabled: 'no' } }, ['spec.networkPolicies.enabled']],
+    ['an upper-case monitoring namespace', { networkPolicies: { monitoringNamespace: 'Monitoring' } }, ['spec.networkPolicies.monitoringNamespace']],
+    ['mysqlFrom not a list', { networkPolicies: { mysqlFrom: { podSelector: {} } } }, ['spec.networkPolicies.mysqlFrom']],
+    ['a peer with an ipBlock', { networkPolicies: { mysqlFrom: [{ ipBlock: { cidr: '10.0.0.0/8' } }] } }, ['spec.networkPolicies.mysqlFrom[0].ipBlock']],
+    ['an empty peer', { networkPolicies: { mysqlFrom: [{}] } }, ['spec.networkPolicies.mysqlFrom[0]']],
+    ['a bad label key', { networkPolicies: { mysqlFrom: [{ podSelector: { matchLabels: { 'not a key': 'x' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabels.not a key']],
+    ['a bad label value', { networkPolicies: { mysqlFrom: [{ namespaceSelector: { matchLabels: { team: '-shop' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].namespaceSelector.matchLabels.team']],
+    ['an unknown operator', { networkPolicies: { mysqlFrom: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'Is' }] } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchExpressions[0].operator']],
+    ['a misspelt selector field', { networkPolicies: { mysqlFrom: [{ podSelector: { matchLabel: { app: 'x' } } }] } }, ['spec.networkPolicies.mysqlFrom[0].podSelector.matchLabel']],
+    ['an unknown NetworkPolicy option', { networkPolicies: { egress: true } }, ['spec.networkPolicies.egress']],
+    ['a watcher peer with an ipBlock', { networkPolicies: { watcherFrom: [{ ipBlock: { cidr: '10.0.0.0/8' } }] } }, ['spec.networkPolicies.watcherFrom[0].ipBlock']],
     [
       'all options valid',
       {
@@ -188,6 +216,7 @@ describe('fn-config/schema.json', () => {
         schedulingGate: false,
         argoSyncWaves: true,
         mode: 'kubedb',
+        networkPolicies: { enabled: true, monitoringNamespace: 'obs', mysqlFrom: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } }], watcherFrom: [] },
       },
       [],
     ],
@@ -212,7 +241,9 @@ describe('fn-config/schema.json', () => {
     ['a mirror with a trailing slash', { 'images.mirror.ghcr.io/': 'm/ghcr' }, ['images.mirror.ghcr.io/']],
     ['a boolean that is not true/false', { schedulingGate: 'no' }, ['schedulingGate']],
     ['an unknown mode', { mode: 'Kubedb' }, ['mode']],
-    ['all keys valid', { clusterDomain: 'corp.internal', 'images.versions.8.4.3.exporter': 'm/e:1', 'images.mirror.ghcr.io': 'm/ghcr', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb' }, []],
+    ['NetworkPolicies switched by yes', { 'networkPolicies.enabled': 'yes' }, ['networkPolicies.enabled']],
+    ['an upper-case monitoring namespace', { 'networkPolicies.monitoringNamespace': 'Mon' }, ['networkPolicies.monitoringNamespace']],
+    ['all keys valid', { clusterDomain: 'corp.internal', 'images.versions.8.4.3.exporter': 'm/e:1', 'images.mirror.ghcr.io': 'm/ghcr', schedulingGate: 'false', argoSyncWaves: 'true', mode: 'kubedb', 'networkPolicies.enabled': 'false', 'networkPolicies.monitoringNamespace': 'obs', 'networkPolicies.mysqlFrom': '[{podSelector: {matchLabels: {app: web}}}]', 'networkPolicies.watcherFrom': '[]' }, []],
   ];
   it.each(configMapCases)('ConfigMap data, %s: schema and parser reject the same keys', (_name, data, expected) => {
     expect(validate(data, configMapSchema).sort()).toEqual(expected);

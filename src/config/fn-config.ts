@@ -12,10 +12,11 @@
 import { Result } from '../krm/results';
 import { isPlainObject, KubeObject, refOf } from '../krm/types';
 import { KNOWN_VERSIONS, unusedMirrors } from '../model/catalog';
-import { isSubdomainName } from '../model/formats';
+import { isLabelName, isSubdomainName } from '../model/formats';
 import { didYouMean } from '../model/near-miss';
 import { isPerconaXtraDB } from '../model/perconaxtradb';
-import { DEFAULT_RENDER_OPTIONS, IMAGE_COMPONENTS, ImageComponent, Mode, MODES, RenderOptions } from '../model/options';
+import { DEFAULT_RENDER_OPTIONS, IMAGE_COMPONENTS, ImageComponent, Mode, MODES, PeerSelector, RenderOptions } from '../model/options';
+import { parsePeers } from './peers';
 
 export const CONFIG_API_VERSION = 'fn.pxc-tls.dev/v1alpha1';
 export const CONFIG_KIND = 'PxcTlsConfig';
@@ -26,13 +27,17 @@ export type FnConfig = RenderOptions;
 
 export const DEFAULT_CONFIG: Readonly<FnConfig> = DEFAULT_RENDER_OPTIONS;
 
-type OptionType = 'boolean' | 'mode' | 'domain';
+type OptionType = 'boolean' | 'mode' | 'domain' | 'namespace' | 'peers';
 /** The options with a fixed name: the ConfigMap key and the path under the typed config's `spec`. */
 const OPTIONS: Readonly<Record<string, OptionType>> = {
   clusterDomain: 'domain',
   schedulingGate: 'boolean',
   argoSyncWaves: 'boolean',
   mode: 'mode',
+  'networkPolicies.enabled': 'boolean',
+  'networkPolicies.mysqlFrom': 'peers',
+  'networkPolicies.watcherFrom': 'peers',
+  'networkPolicies.monitoringNamespace': 'namespace',
 };
 /** The image options, each naming what it replaces. */
 const MIRROR_PREFIX = 'images.mirror.';
@@ -40,6 +45,19 @@ const VERSIONS_PREFIX = 'images.versions.';
 /** The pxc-tls image of the in-pod agent (not a catalog image: no default; standalone mode requires it). */
 const AGENT_OPTION = 'images.agent';
 const OPTION_FORMS = [...Object.keys(OPTIONS), `${VERSIONS_PREFIX}<version>.<${IMAGE_COMPONENTS.join('|')}>`, `${MIRROR_PREFIX}<registry>`, AGENT_OPTION];
+
+/** Sets a boolean option by its dotted name. */
+const BOOLEANS: Readonly<Record<string, (config: FnConfig, value: boolean) => void>> = {
+  schedulingGate: (config, value) => (config.schedulingGate = value),
+  argoSyncWaves: (config, value) => (config.argoSyncWaves = value),
+  'networkPolicies.enabled': (config, value) => (config.networkPolicies.enabled = value),
+};
+
+/** Sets a list of NetworkPolicy peers by its dotted name. */
+const PEERS: Readonly<Record<string, (config: FnConfig, peers: PeerSelector[]) => void>> = {
+  'networkPolicies.mysqlFrom': (config, peers) => (config.networkPolicies.mysqlFrom = peers),
+  'networkPolicies.watcherFrom': (config, peers) => (config.networkPolicies.watcherFrom = peers),
+};
 
 export interface ParsedConfig {
   config: FnConfig;
@@ -52,8 +70,9 @@ export function isConfigObject(object: KubeObject): boolean {
   return object.apiVersion === CONFIG_API_VERSION && object.kind === CONFIG_KIND;
 }
 
+/** The defaults, with fresh copies of the nested options so a parse never changes DEFAULT_CONFIG. */
 function defaults(): FnConfig {
-  return { ...DEFAULT_CONFIG, images: { versions: {}, mirror: {} } };
+  return { ...DEFAULT_CONFIG, images: { versions: {}, mirror: {} }, networkPolicies: { ...DEFAULT_CONFIG.networkPolicies, watcherFrom: structuredClone(DEFAULT_CONFIG.networkPolicies.watcherFrom) } };
 }
 
 export function parseFnConfig(functionConfig: Record<string, unknown> | undefined): ParsedConfig {
@@ -97,6 +116,12 @@ export function parseFnConfig(functionConfig: Record<string, unknown> | undefine
       else agent = raw;
       continue;
     }
+    if (OPTIONS[key] === 'peers') {
+      const { peers, problems } = parsePeers(raw, path);
+      results.push(...problems.map((p) => fail(p.path, p.message)));
+      if (peers) PEERS[key]!(config, peers);
+      continue;
+    }
     const problem = setOption(config, key, raw, versions, mirror);
     if (problem) results.push(fail(path, problem));
   }
@@ -114,7 +139,8 @@ function withDefaults(results: Result[]): ParsedConfig {
 
 /**
  * The typed `spec` as dotted option names: `{images: {versions: {"8.4.3": {db: x}}}}` →
- * `images.versions.8.4.3.db`, `{images: {mirror: {"ghcr.io": y}}}` → `images.mirror.ghcr.io`.
+ * `images.versions.8.4.3.db`, `{images: {mirror: {"ghcr.io": y}}}` → `images.mirror.ghcr.io`,
+ * `{networkPolicies: {enabled: false}}` → `networkPolicies.enabled` (a list stays one value).
  */
 function flattenSpec(spec: Record<string, unknown>, fail: (path: string, message: string) => void): Array<[string, string, unknown]> {
   const out: Array<[string, string, unknown]> = [];
@@ -124,6 +150,11 @@ function flattenSpec(spec: Record<string, unknown>, fail: (path: string, message
     return undefined;
   };
   for (const [key, value] of Object.entries(spec)) {
+    if (key === 'networkPolicies') {
+      const group = mapAt(value, 'spec.networkPolicies', 'NetworkPolicy options (enabled, mysqlFrom, watcherFrom, monitoringNamespace)');
+      for (const [sub, v] of Object.entries(group ?? {})) out.push([`spec.${key}.${sub}`, `${key}.${sub}`, v]);
+      continue;
+    }
     if (key !== 'images') {
       out.push([`spec.${key}`, key, value]);
       continue;
@@ -161,8 +192,7 @@ function setOption(config: FnConfig, key: string, raw: unknown, versions: Record
   if (type === 'boolean') {
     const value = raw === 'true' ? true : raw === 'false' ? false : raw;
     if (typeof value !== 'boolean') return `must be true or false, got ${JSON.stringify(raw)}`;
-    if (key === 'schedulingGate') config.schedulingGate = value;
-    else config.argoSyncWaves = value;
+    BOOLEANS[key]!(config, value);
     return undefined;
   }
   if (type === undefined && !key.startsWith('images.')) return `unknown option "${key}"${didYouMean(key, Object.keys(OPTIONS))}; known options: ${OPTION_FORMS.join(', ')}`;
@@ -170,6 +200,11 @@ function setOption(config: FnConfig, key: string, raw: unknown, versions: Record
   if (type === 'domain') {
     if (!isSubdomainName(raw)) return `"${raw}" is not a valid DNS domain`;
     config.clusterDomain = raw;
+    return undefined;
+  }
+  if (type === 'namespace') {
+    if (!isLabelName(raw)) return `"${raw}" is not a valid namespace name`;
+    config.networkPolicies.monitoringNamespace = raw;
     return undefined;
   }
   if (type === 'mode') {

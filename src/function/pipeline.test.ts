@@ -24,11 +24,15 @@ describe('renderResourceList', () => {
       'ServiceAccount/sample-pxc',
       'Role/sample-pxc',
       'RoleBinding/sample-pxc',
-      'StatefulSet/sample-pxc',
+      'NetworkPolicy/sample-pxc-pxc-tls-members',
+      'NetworkPolicy/sample-pxc-pxc-tls-mysql',
       'PodDisruptionBudget/sample-pxc',
+      'StatefulSet/sample-pxc',
     ]);
+    const ref = { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' };
     expect(out.results).toEqual([
-      { severity: 'info', message: 'rendered 3 Secrets, 3 Certificates, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 1 StatefulSet, 1 PodDisruptionBudget', resourceRef: { apiVersion: 'kubedb.com/v1', kind: 'PerconaXtraDB', name: 'sample-pxc', namespace: 'demo' } },
+      { severity: 'warning', message: expect.stringMatching(/^the server \(Galera\) certificate comes from the same issuer \(Issuer px-issuer\) as the client and metrics-exporter certificates: Galera admits any certificate its CA signed/), resourceRef: ref, field: { path: 'spec.tls.issuerRef' } },
+      { severity: 'info', message: 'rendered 3 Secrets, 3 Certificates, 2 Services, 1 ServiceAccount, 1 Role, 1 RoleBinding, 2 NetworkPolicies, 1 PodDisruptionBudget, 1 StatefulSet', resourceRef: ref },
     ]);
   });
 
@@ -67,7 +71,7 @@ describe('renderResourceList', () => {
     expect(out.exitCode).toBe(0);
     expect(kinds(out.items)).toEqual(kinds(withoutDb));
     expect(out.results.filter((r) => r.severity === 'warning')).toEqual([
-      expect.objectContaining({ message: expect.stringMatching(/^kept 13 object\(s\) generated for PerconaXtraDB demo\/sample-pxc, which is not in the input/) }),
+      expect.objectContaining({ message: expect.stringMatching(/^kept 15 object\(s\) generated for PerconaXtraDB demo\/sample-pxc, which is not in the input/) }),
     ]);
   });
 

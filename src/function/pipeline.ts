@@ -243,7 +243,8 @@ function collisionPath(db: PerconaXtraDB, object: KubeObject): string {
 function summary(objects: readonly KubeObject[], path: string | undefined, replacedImages: readonly ReplacedImage[]): string {
   const counts = new Map<string, number>();
   for (const object of objects) counts.set(object.kind, (counts.get(object.kind) ?? 0) + 1);
-  const list = [...counts].map(([kind, count]) => (count > 1 ? `${count} ${kind}s` : `1 ${kind}`)).join(', ');
+  const plural = (kind: string) => (kind.endsWith('y') ? `${kind.slice(0, -1)}ies` : `${kind}s`);
+  const list = [...counts].map(([kind, count]) => (count > 1 ? `${count} ${plural(kind)}` : `1 ${kind}`)).join(', ');
   const used = replacedImages.length > 0 ? JSON.stringify(objects) : '';
   const images = replacedImages.filter((r) => used.includes(JSON.stringify(r.to)));
   const replaced = images.length > 0 ? `; images replaced: ${images.map((r) => `${r.component} ${r.from} → ${r.to} (${r.by})`).join(', ')}` : '';

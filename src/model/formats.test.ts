@@ -1,4 +1,4 @@
-import { isDNSName, isEmailAddress, isIPAddress, isLabelName, isSubdomainName, isURI, parseGoDuration } from './formats';
+import { isDNSName, isEmailAddress, isIPAddress, isLabelKey, isLabelName, isLabelValue, isSubdomainName, isURI, parseGoDuration } from './formats';
 
 describe('parseGoDuration (time.ParseDuration)', () => {
   it.each([
@@ -45,4 +45,28 @@ describe('name formats', () => {
     expect([...samples].reverse().map(isURI).reverse()).toEqual(first);
     expect([isEmailAddress('dba@example.com'), isEmailAddress('example.com')]).toEqual([true, false]);
   });
+});
+
+describe('label keys and values (the API server\'s rules)', () => {
+  it.each([
+    ['app', true],
+    ['app.kubernetes.io/name', true],
+    ['kubernetes.io/metadata.name', true],
+    ['Team_A.x', true],
+    ['', false],
+    ['/app', false],
+    ['Example.com/app', false],
+    ['app/', false],
+    ['-app', false],
+    ['a'.repeat(64), false],
+  ])('key %j → %s', (key, ok) => expect(isLabelKey(key)).toBe(ok));
+
+  it.each([
+    ['', true],
+    ['web', true],
+    ['v1.2_3-x', true],
+    ['has space', false],
+    ['-edge', false],
+    ['a'.repeat(64), false],
+  ])('value %j → %s', (value, ok) => expect(isLabelValue(value)).toBe(ok));
 });

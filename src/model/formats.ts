@@ -55,3 +55,18 @@ export function isURI(uri: string): boolean {
 export function isEmailAddress(address: string): boolean {
   return /^[^@\s]+@[^@\s]+$/.test(address);
 }
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** A label key: `[prefix/]name`, the prefix a DNS subdomain, the name at most 63 characters. */
+export function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+  if (prefix !== undefined && !isSubdomainName(prefix)) return false;
+  return name.length <= 63 && LABEL_NAME.test(name);
+}
+
+/** A label value: empty, or at most 63 characters of alphanumerics, `-`, `_`, `.`, alphanumeric at both ends. */
+export function isLabelValue(value: string): boolean {
+  return value === '' || (value.length <= 63 && LABEL_NAME.test(value));
+}

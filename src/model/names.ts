@@ -2,7 +2,7 @@
  * Every name KubeDB derives from a database name, in one place. The watcher uses the same
  * functions to know which Secrets and SANs a database needs.
  */
-import { CertAlias, SUFFIX } from './kubedb';
+import { CertAlias, DEFAULT_CLUSTER_DOMAIN, SUFFIX } from './kubedb';
 import { FORCE_BOOTSTRAP_SUFFIX, GALERA_DECISIONS_SUFFIX } from './project';
 
 /** DNS-1123 label limit that KubeDB truncates to (KM meta/lib.go, validation.DNS1123LabelMaxLength). */
@@ -98,4 +98,67 @@ export function memberOrdinal(db: string, pod: string): number | undefined {
   if (!pod.startsWith(`${db}-`)) return undefined;
   const rest = pod.slice(db.length + 1);
   return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
+}
+
+/** The loopback name a pod's own processes reach mysqld by: every member's certificate may carry it. */
+export const LOCALHOST = 'localhost';
+
+/** A Service in every form cluster DNS answers for it: `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc`, `<svc>.<ns>.svc.<domain>`. */
+function serviceDomains(service: string, namespace: string, clusterDomain: string): string[] {
+  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
+}
+
+/** `<db>-<ordinal>`: a pod of the database's StatefulSet. */
+function isPodLabel(label: string, db: string): boolean {
+  return label.startsWith(`${db}-`) && /^(0|[1-9]\d*)$/.test(label.slice(db.length + 1));
+}
+
+function split(name: string): [label: string, parent: string] {
+  const host = name.toLowerCase();
+  const dot = host.indexOf('.');
+  return dot < 0 ? [host, ''] : [host.slice(0, dot), host.slice(dot + 1)];
+}
+
+/**
+ * Whether a DNS name names one of the database's pods: `<db>-<ordinal>` under its governing
+ * Service, or the governing Service's wildcard (`*.<db>-pods.<ns>.svc`, with or without the
+ * cluster domain).
+ */
+export function isMemberDNSName(name: string, db: string, namespace: string, clusterDomain: string): boolean {
+  const [label, parent] = split(name);
+  if (!serviceDomains(governingServiceName(db), namespace, clusterDomain).includes(parent)) return false;
+  return isPodLabel(label, db) || (label === '*' && parent.includes('.'));
+}
+
+/**
+ * Whether a DNS name names the database itself: one of its pods (isMemberDNSName), its Services
+ * (primary and governing, in every DNS form), a wildcard under the primary Service
+ * (`*.<db>.<ns>.svc`), or localhost. The names of KubeDB's default server certificate are all of
+ * this kind; a name of another database, of the namespace or of the outside world is not.
+ */
+export function isDatabaseDNSName(name: string, db: string, namespace: string, clusterDomain: string): boolean {
+  const host = name.toLowerCase();
+  if (host === LOCALHOST || isMemberDNSName(host, db, namespace, clusterDomain)) return true;
+  const primary = serviceDomains(primaryServiceName(db), namespace, clusterDomain);
+  const governing = serviceDomains(governingServiceName(db), namespace, clusterDomain);
+  if (primary.includes(host) || governing.includes(host)) return true;
+  const [label, parent] = split(host);
+  return label === '*' && parent.includes('.') && primary.includes(parent);
+}
+
+/**
+ * Whether cluster DNS answers for a name, as a pod of the database's namespace resolves it: a
+ * single label (a Service of the namespace, through the search path), `<x>.<namespace>`, and
+ * anything under `.svc`, `.pod` (pod A records, `1-2-3-4.<ns>.pod`) or the cluster domain (the
+ * configured one and `cluster.local`), wildcards included. Such a name on a member's certificate
+ * that is not the database's names another database, Service or pod. Everything else is an
+ * outside name (an external DNS name) — except `<x>.<other namespace>`, which cannot be told apart
+ * from a two-label external domain (`example.com`) without knowing the cluster's namespaces.
+ */
+export function isInClusterDNSName(name: string, namespace: string, clusterDomain: string): boolean {
+  const host = name.toLowerCase();
+  const labels = host.split('.');
+  if (labels.length === 1) return host !== LOCALHOST;
+  if (labels.length === 2 && labels[1] === namespace.toLowerCase()) return true;
+  return ['svc', 'pod', clusterDomain.toLowerCase(), DEFAULT_CLUSTER_DOMAIN].some((suffix) => host === suffix || host.endsWith(`.${suffix}`));
 }

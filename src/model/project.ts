@@ -67,3 +67,32 @@ export const GALERA_DECISIONS_SUFFIX = 'pxc-tls-galera';
 export const FORCE_BOOTSTRAP_SUFFIX = 'pxc-tls-force-bootstrap';
 /** Label on the decisions ConfigMap (the watcher's admission policy lets it write only ConfigMaps carrying it). */
 export const GALERA_DECISIONS_LABEL = 'pxc-tls.dev/galera-decisions';
+
+
+/**
+ * The NetworkPolicies rendered per database, by what they open: the ports only members use
+ * (Galera, IST, SST, the agent), mysqld's port, and the exporter's port.
+ */
+export const NETWORK_POLICY_SUFFIX = {
+  members: 'pxc-tls-members',
+  mysql: 'pxc-tls-mysql',
+  metrics: 'pxc-tls-metrics',
+} as const;
+
+/** Set by the API server on every Namespace (Kubernetes ≥ 1.22): selects a namespace by its name. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * With a dedicated server issuer, the exporter verifies mysqld with the server Secret's ca.crt,
+ * mounted alone (no key) into the exporter at KubeDB's server certificate path (render/trust.ts).
+ */
+export const SERVER_CA_VOLUME = 'tls-server-ca';
+
+/**
+ * The watcher's pods as examples/watcher installs them: labelled `app.kubernetes.io/name:
+ * pxc-tls-watch`, in the databases' namespace (`kubectl apply -k examples/watcher -n <ns>`) or in
+ * `pxc-tls-system` (examples/watcher/cluster-wide). Its served-certificate probe connects to each
+ * database pod's mysqld port, so a restricted mysqld NetworkPolicy admits them (network-policy.ts).
+ */
+export const WATCHER_APP_NAME = 'pxc-tls-watch';
+export const WATCHER_CLUSTER_WIDE_NAMESPACE = 'pxc-tls-system';

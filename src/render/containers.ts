@@ -2,16 +2,17 @@
  * The pod's containers on KubeDB's public start-up contract (kubedb-startup.md; MD2021/PX2021 and
  * MDOP-IDX statefulset.go), one builder per container, wired for TLS: mysqld and Galera on the
  * server certificate, the exporter on the metrics-exporter certificate, and pxc-tls's agent in
- * the place of KubeDB's closed px-coordinator.
+ * the place of KubeDB's closed px-coordinator; with a dedicated server issuer, mysqld verifies
+ * clients with the client CA and the exporter verifies mysqld with the server CA (trust.ts).
  */
 import type { V1Container, V1EnvVar, V1ResourceRequirements, V1SecurityContext } from '@kubernetes/client-node';
 import { isPlainObject } from '../krm/types';
 import {
-  CONTAINER, DB_COMMAND, DB_ENV, DB_PORT, DB_PORT_NAME, DB_RUN_SCRIPT, DEFAULT_RESOURCES, EXPORTER_CONFIG_KEY, EXPORTER_PORT_NAME, GALERA_PORTS, MOUNT, RESIZE_POLICY, VOLUME,
+  CertAlias, CONTAINER, DB_COMMAND, DB_ENV, DB_PORT, DB_PORT_NAME, DB_RUN_SCRIPT, EXPORTER_CONFIG_KEY, EXPORTER_PORT_NAME, GALERA_PORTS, MOUNT, RESIZE_POLICY, VOLUME,
 } from '../model/kubedb';
-import { AGENT_CONTAINER, AGENT_PORT, AGENT_PORT_NAME } from '../model/project';
+import { AGENT_CONTAINER, AGENT_PORT, AGENT_PORT_NAME, SERVER_CA_VOLUME } from '../model/project';
 import { DatabaseModel } from './resolve';
-import { defaultUnlessSet, withDefaultResources } from './resources';
+import { exporterNeedsServerCA, mysqldClientTrust } from './trust';
 import { mergeByKey } from './user-template';
 import { certFilePath, certMountPath, dataAndScriptMounts, tlsMount } from './volumes';
 
@@ -20,13 +21,14 @@ import { certFilePath, certMountPath, dataAndScriptMounts, tlsMount } from './vo
  * confirmed by `SHOW VARIABLES LIKE '%ssl%'` in the PXC TLS guide), all on the server certificate.
  * Galera's replication socket uses the same files (cluster mode).
  */
-export function mysqldTLSArgs(requireSSL: boolean): string[] {
+export function mysqldTLSArgs(requireSSL: boolean, clientTrust: CertAlias = 'server'): string[] {
   const ca = certFilePath('server', 'ca.crt');
   const cert = certFilePath('server', 'tls.crt');
   const key = certFilePath('server', 'tls.key');
+  // ssl-ca verifies client certificates: the client issuer's CA when the server has its own issuer (trust.ts).
   const args = [
-    `--ssl-capath=${certMountPath('server')}`,
-    `--ssl-ca=${ca}`,
+    `--ssl-capath=${certMountPath(clientTrust)}`,
+    `--ssl-ca=${certFilePath(clientTrust, 'ca.crt')}`,
     `--ssl-cert=${cert}`,
     `--ssl-key=${key}`,
     `--wsrep-provider-options=socket.ssl_key=${key};socket.ssl_cert=${cert};socket.ssl_ca=${ca}`,
@@ -99,7 +101,7 @@ export function databaseContainer(model: DatabaseModel): V1Container {
     image: model.images.db,
     command: [...DB_COMMAND],
     // The mysqld options; the user's are appended, and all become run.sh's one argument (finishDatabaseContainer).
-    args: mysqldTLSArgs(model.requireSSL),
+    args: mysqldTLSArgs(model.requireSSL, mysqldClientTrust(model)),
     env: databaseEnv(model),
     ports: [{ name: DB_PORT_NAME, containerPort: DB_PORT, protocol: 'TCP' }, ...GALERA_PORTS.map((p) => ({ ...p, protocol: 'TCP' }))],
     volumeMounts: mounts,
@@ -112,20 +114,16 @@ export function databaseContainer(model: DatabaseModel): V1Container {
  * MDOP-IDX getArgsForMariaDBContainer: `/scripts/run.sh` plus ONE argument, every mysqld option
  * (ours and the user's) joined by spaces — run.sh passes it on unquoted, so the shell splits it
  * into options again (an option containing a space would split too). Applied once the user's
- * template has refined the container; the database container's resources get KubeDB's defaults.
+ * template has refined the container.
  */
 export function finishDatabaseContainer(container: V1Container): V1Container {
   const options = container.args ?? [];
   return {
     ...container,
     args: [DB_RUN_SCRIPT, ...(options.length ? [options.join(' ')] : [])],
-    resources: withDefaultResources(container.resources, DEFAULT_RESOURCES.db),
     resizePolicy: RESIZE_POLICY.map((r) => ({ ...r })),
   };
 }
-
-/** The agent's resources, from its resident memory measured at rest (~53 MiB: bench/agent.mjs, docs/performance.md). */
-export const AGENT_RESOURCES = { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } } as const;
 
 /**
  * `pxc-tls agent` in the place of KubeDB's px-coordinator (its mounts: the data directory, read-only
@@ -162,7 +160,8 @@ export function agentContainer(model: DatabaseModel): V1Container {
     ],
     livenessProbe: probe('/healthz', 10, 6),
     readinessProbe: probe('/readyz', 5, 2),
-    resources: (coordinator?.resources as V1ResourceRequirements | undefined) ?? { requests: { ...AGENT_RESOURCES.requests }, limits: { ...AGENT_RESOURCES.limits } },
+    // The user's px-coordinator resources, else the agent's own (resources.ts).
+    ...(coordinator?.resources ? { resources: coordinator.resources as V1ResourceRequirements } : {}),
     resizePolicy: RESIZE_POLICY.map((r) => ({ ...r })),
     securityContext: { ...securityContextWith(model, coordinator?.securityContext), readOnlyRootFilesystem: true },
   };
@@ -191,7 +190,12 @@ export function exporterContainer(model: DatabaseModel): V1Container {
       'name',
     ),
     ports: [{ name: EXPORTER_PORT_NAME, containerPort: model.exporterPort, protocol: 'TCP' }],
-    volumeMounts: [tlsMount('metrics-exporter'), { name: VOLUME.exporterConfig, mountPath: MOUNT.exporterConfig, readOnly: true }],
+    volumeMounts: [
+      tlsMount('metrics-exporter'),
+      { name: VOLUME.exporterConfig, mountPath: MOUNT.exporterConfig, readOnly: true },
+      // With a dedicated server issuer: the server's CA alone (no key) at the server certificate's path (trust.ts).
+      ...(exporterNeedsServerCA(model) ? [{ name: SERVER_CA_VOLUME, mountPath: certMountPath('server'), readOnly: true }] : []),
+    ],
     securityContext: securityContextWith(model, exporter?.securityContext),
   };
   if (exporter?.resources) container.resources = exporter.resources;
@@ -209,9 +213,4 @@ export function initContainer(model: DatabaseModel): V1Container {
     volumeMounts: [{ name: VOLUME.data, mountPath: MOUNT.data }, { name: VOLUME.initScripts, mountPath: MOUNT.initScripts }],
     securityContext: containerSecurityContext(model),
   };
-}
-
-/** The init container's resources: KubeDB's defaults unless the user set some (AM). */
-export function finishInitContainer(container: V1Container): V1Container {
-  return container.name === CONTAINER.init ? { ...container, resources: defaultUnlessSet(container.resources, DEFAULT_RESOURCES.init) } : container;
 }

@@ -11,14 +11,19 @@ import { DatabaseModel } from './resolve';
 import { exporterConfigName } from '../model/names';
 import { WORKLOAD_SYNC_WAVE } from '../model/project';
 import { certFilePath } from './volumes';
+import { exporterNeedsServerCA } from './trust';
 
-/** `host=127.0.0.1`: the exporter runs beside mysqld, and the server certificate covers that address. */
-export function exporterConfigText(): string {
+/**
+ * `host=127.0.0.1`: the exporter runs beside mysqld, and the server certificate covers that
+ * address. It verifies mysqld with its own Secret's CA, or the server's when the server
+ * certificate has an issuer of its own (trust.ts).
+ */
+export function exporterConfigText(serverCA: 'metrics-exporter' | 'server' = 'metrics-exporter'): string {
   return [
     '[client]',
     'host=127.0.0.1',
     `port=${DB_PORT}`,
-    `ssl-ca=${certFilePath('metrics-exporter', 'ca.crt')}`,
+    `ssl-ca=${certFilePath(serverCA, 'ca.crt')}`,
     `ssl-cert=${certFilePath('metrics-exporter', 'tls.crt')}`,
     `ssl-key=${certFilePath('metrics-exporter', 'tls.key')}`,
     '',
@@ -30,6 +35,6 @@ export function renderExporterConfig(model: DatabaseModel): ConfigMap {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: renderedMeta(model, exporterConfigName(model.name), { syncWave: WORKLOAD_SYNC_WAVE }),
-    data: { [EXPORTER_CONFIG_KEY]: exporterConfigText() },
+    data: { [EXPORTER_CONFIG_KEY]: exporterConfigText(exporterNeedsServerCA(model) ? 'server' : 'metrics-exporter') },
   };
 }

@@ -7,6 +7,10 @@
  */
 import type {
   V1ConfigMap,
+  V1NetworkPolicy,
+  V1NetworkPolicyIngressRule,
+  V1NetworkPolicyPeer,
+  V1NetworkPolicySpec,
   V1ObjectMeta,
   V1PodDisruptionBudget,
   V1Role,
@@ -38,4 +42,12 @@ export type Service = Kind<V1Service, 'v1', 'Service'>;
 export type ServiceAccount = Kind<V1ServiceAccount, 'v1', 'ServiceAccount'>;
 export type StatefulSet = Kind<V1StatefulSet, 'apps/v1', 'StatefulSet'>;
 
-export type RenderedObject = Certificate | ConfigMap | PodDisruptionBudget | Role | RoleBinding | Secret | Service | ServiceAccount | StatefulSet;
+/**
+ * client-node names the ingress rule's `from` `_from` (a reserved word for its generator) and maps
+ * it back only through its serializer, which the render core never runs: the wire name is `from`.
+ */
+export type NetworkPolicyIngressRule = Omit<V1NetworkPolicyIngressRule, '_from'> & { from?: V1NetworkPolicyPeer[] };
+type NetworkPolicySpec = Omit<V1NetworkPolicySpec, 'ingress'> & { ingress?: NetworkPolicyIngressRule[] };
+export type NetworkPolicy = Kind<Omit<V1NetworkPolicy, 'spec'> & { spec: NetworkPolicySpec }, 'networking.k8s.io/v1', 'NetworkPolicy'>;
+
+export type RenderedObject = Certificate | ConfigMap | NetworkPolicy | PodDisruptionBudget | Role | RoleBinding | Secret | Service | ServiceAccount | StatefulSet;

@@ -6,9 +6,12 @@ import { CERT_ALIASES } from '../model/kubedb';
 import { DatabaseModel, MAX_COMMON_NAME_LENGTH } from './resolve';
 import { Problem, warning } from './problems';
 import { renderRole, renderRoleBinding, renderServiceAccount } from './rbac';
-import { renderPodDisruptionBudget } from './pdb';
 import { renderPlaceholderSecret } from './secret';
 import { renderGoverningService, renderPrimaryService, renderStatsService } from './service';
+import { renderNetworkPolicies } from './network-policy';
+import { renderPodDisruptionBudget } from './pdb';
+import { resourceWarnings } from './resources';
+import { trustWarnings } from './trust';
 import { renderStatefulSet } from './statefulset';
 import { UNRENDERED_POD_FIELDS } from './user-template';
 
@@ -22,9 +25,10 @@ export function renderDatabase(model: DatabaseModel): RenderedObject[] {
   if (model.monitored) objects.push(renderStatsService(model), renderExporterConfig(model));
   const serviceAccount = renderServiceAccount(model);
   if (serviceAccount) objects.push(serviceAccount);
-  objects.push(renderRole(model), renderRoleBinding(model), renderStatefulSet(model));
+  objects.push(renderRole(model), renderRoleBinding(model), ...renderNetworkPolicies(model));
   const budget = renderPodDisruptionBudget(model);
   if (budget) objects.push(budget);
+  objects.push(renderStatefulSet(model));
   return objects;
 }
 
@@ -41,6 +45,7 @@ export function renderWarnings(model: DatabaseModel): Problem[] {
   if (!model.certificates.server.commonName) {
     problems.push(warning('metadata.name', `the server certificate has no common name: ${model.name}.${model.namespace}.svc exceeds ${MAX_COMMON_NAME_LENGTH} bytes; its DNS names carry the same names`));
   }
+  problems.push(...trustWarnings(model), ...resourceWarnings(model));
   const template = model.source.spec?.podTemplate?.spec ?? {};
   for (const field of UNRENDERED_POD_FIELDS) {
     if (template[field] !== undefined) problems.push(warning(`spec.podTemplate.spec.${field}`, 'refers to a KubeDB PlacementPolicy, which pxc-tls cannot resolve; set affinity, tolerations or nodeSelector instead'));

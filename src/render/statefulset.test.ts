@@ -71,9 +71,9 @@ describe('renderStatefulSet', () => {
 
   it('gives KubeDB\'s default resources: database merged with the user\'s, init and agent when unset', () => {
     const { pod, container } = render();
-    expect(container('perconaxtradb')!.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } });
-    expect(pod.initContainers![0]!.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } });
-    expect(container('pxc-tls-agent')!.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+    expect(container('perconaxtradb')!.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' }, limits: { memory: '1Gi', 'ephemeral-storage': '8Gi' } });
+    expect(pod.initContainers![0]!.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi', 'ephemeral-storage': '64Mi' }, limits: { memory: '512Mi', 'ephemeral-storage': '256Mi' } });
+    expect(container('pxc-tls-agent')!.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi', 'ephemeral-storage': '64Mi' }, limits: { memory: '128Mi', 'ephemeral-storage': '256Mi' } });
     expect(container('perconaxtradb')!.resizePolicy).toEqual([{ resourceName: 'cpu', restartPolicy: 'NotRequired' }, { resourceName: 'memory', restartPolicy: 'NotRequired' }]);
   });
 
@@ -163,7 +163,8 @@ describe('renderStatefulSet', () => {
     }));
     const { sts, pod, container } = render(db);
     const mysqld = container('perconaxtradb')!;
-    expect(mysqld.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } });
+    // KubeDB's defaults merge into what the user set (resources.test.ts has the rules).
+    expect(mysqld.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' }, limits: { memory: '1Gi', 'ephemeral-storage': '8Gi' } });
     expect(mysqld.args![1]).toMatch(/--require-secure-transport=ON --max-connections=500$/);
     expect(mysqld.env!.filter((e) => e.name === 'CLUSTER_NAME')).toEqual([{ name: 'CLUSTER_NAME', value: 'override' }]);
     expect(mysqld.env).toContainEqual({ name: 'EXTRA', value: '1' });
@@ -175,9 +176,10 @@ describe('renderStatefulSet', () => {
   it('maps a v1alpha2 podTemplate\'s container fields onto the database container', () => {
     const db = perconaXtraDB('sample-pxc', v1alpha2, withSpec({ podTemplate: { spec: { resources: { limits: { memory: '2Gi' } }, args: ['--x=1'], affinity: { podAntiAffinity: {} } } }, coordinator: { resources: { requests: { cpu: '50m' } } } }));
     const { pod, container } = render(db);
-    expect(container('perconaxtradb')!.resources).toEqual({ requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '2Gi' } });
+    expect(container('perconaxtradb')!.resources).toEqual({ requests: { cpu: '500m', memory: '2Gi', 'ephemeral-storage': '1Gi' }, limits: { memory: '2Gi', 'ephemeral-storage': '8Gi' } });
     expect(container('perconaxtradb')!.args![1]).toMatch(/ --x=1$/);
-    expect(container('pxc-tls-agent')!.resources).toEqual({ requests: { cpu: '50m' } }); // v1alpha2 coordinator settings go to the agent
+    // v1alpha2 coordinator settings go to the agent: the user set some, so no defaults but ephemeral storage.
+    expect(container('pxc-tls-agent')!.resources).toEqual({ requests: { cpu: '50m', 'ephemeral-storage': '64Mi' }, limits: { 'ephemeral-storage': '256Mi' } });
     expect(pod.affinity).toEqual({ podAntiAffinity: {} });
     expect(pod).not.toHaveProperty('resources');
     expect(pod).not.toHaveProperty('args');

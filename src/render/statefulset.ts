@@ -11,18 +11,20 @@ import { isPlainObject } from '../krm/types';
 import { CONTAINER, SPREAD_MAX_SKEW, SPREAD_TOPOLOGY_KEYS, SPREAD_WHEN_UNSATISFIABLE, VOLUME } from '../model/kubedb';
 import { governingServiceName } from '../model/names';
 import { AGENT_CONTAINER, AGENT_POD_LABEL, SCHEDULING_GATE, WORKLOAD_SYNC_WAVE } from '../model/project';
-import { agentContainer, databaseContainer, exporterContainer, finishDatabaseContainer, finishInitContainer, initContainer } from './containers';
+import { agentContainer, databaseContainer, exporterContainer, finishDatabaseContainer, initContainer } from './containers';
 import { StatefulSet } from './kube';
 import { renderedMeta } from './meta';
 import { serviceAccountNameOf } from './rbac';
 import { DatabaseModel } from './resolve';
 import { mergeContainers, refineContainer, userPodFields, userVolumes, v1alpha2ContainerFields } from './user-template';
+import { withDefaultResources } from './resources';
 import { podVolumes } from './volumes';
 
 /**
  * Ours, then the user's: a v1alpha2 template's container fields refine the database container; a
  * user's `px-coordinator` entry refines the agent, which takes its place. Then the database
- * container's options become run.sh's one argument, and its resources get KubeDB's defaults.
+ * container's options become run.sh's one argument; every container's resources get KubeDB's
+ * defaults (resources.ts).
  */
 function containers(model: DatabaseModel, template: Readonly<Record<string, unknown>>): V1Container[] {
   const ours = [databaseContainer(model), agentContainer(model)];
@@ -70,8 +72,8 @@ function podSpec(model: DatabaseModel): V1PodSpec {
     terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
     topologySpreadConstraints: spread(podLabels(model)),
     ...userPodFields(template, model.apiVersion === 'v1alpha2'),
-    initContainers: mergeContainers([initContainer(model)], template.initContainers).map(finishInitContainer),
-    containers: containers(model, template),
+    initContainers: mergeContainers([initContainer(model)], template.initContainers).map((c) => withDefaultResources(model, c)),
+    containers: containers(model, template).map((c) => withDefaultResources(model, c)),
     volumes: [...podVolumes(model), ...userVolumes(template)],
   };
 }

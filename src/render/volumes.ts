@@ -5,7 +5,9 @@
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { CERT_FILES, CERT_MOUNT_ROOT, CertAlias, MOUNT, TLS_VOLUME, VOLUME } from '../model/kubedb';
 import { exporterConfigName } from '../model/names';
+import { SERVER_CA_VOLUME } from '../model/project';
 import { DatabaseModel } from './resolve';
+import { exporterNeedsServerCA } from './trust';
 
 export type CertFile = (typeof CERT_FILES)[number];
 
@@ -50,6 +52,7 @@ export function podVolumes(model: DatabaseModel): V1Volume[] {
   list.push(tlsVolume(model, 'server'), tlsVolume(model, 'client'));
   if (model.monitored) {
     list.push(tlsVolume(model, 'metrics-exporter'), { name: VOLUME.exporterConfig, configMap: { name: exporterConfigName(model.name) } });
+    if (exporterNeedsServerCA(model)) list.push({ name: SERVER_CA_VOLUME, secret: { secretName: model.certificates.server.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } });
   }
   if (spec.configSecret?.name) list.push({ name: VOLUME.customConfig, secret: { secretName: spec.configSecret.name } });
   if (spec.init?.script) {

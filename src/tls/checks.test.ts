@@ -4,8 +4,10 @@ import {
   CertificateInput,
   evaluate,
   EXPIRED,
+  FOREIGN_NAME,
   INVALID_PEM,
   KEY_MISMATCH,
+  NOT_FOR_MEMBERS,
   NOT_YET_VALID,
   READINESS_CHAIN,
   SAN_MISSING,
@@ -20,6 +22,7 @@ const SECRET = 'db-server-cert';
 const POD_DNS = ['db-0.db-pods.demo.svc', 'db-0.db-pods.demo.svc.cluster.local', 'localhost'];
 const SANS = { dnsNames: ['*.db-pods.demo.svc', '*.db-pods.demo.svc.cluster.local', 'localhost', 'db.demo.svc'], ipAddresses: ['127.0.0.1'] };
 const DAY = 86400_000;
+const MEMBER = { name: 'db', namespace: NS, clusterDomain: 'cluster.local' };
 
 let certs: CertFactory;
 let ca: Pem;
@@ -57,6 +60,32 @@ function input(leaf: Pem | undefined, data?: { 'tls.crt'?: string; 'tls.key'?: s
     now: new Date(),
   };
 }
+
+describe('a server certificate is judged as a member\'s: a pod of the database, no other workload of the cluster, for both ends of TLS', () => {
+  const asMember = (leaf: Pem): CertificateInput => ({ ...input(leaf), member: MEMBER });
+  const cases: Array<[string, () => Pem, string | null, RegExp?]> = [
+    ['the rendered default names (pods, Services, localhost, 127.0.0.1) → verified', () => certs.leaf(ca, { dnsNames: ['db', 'db.demo.svc', '*.db.demo.svc', ...SANS.dnsNames], ipAddresses: ['127.0.0.1'] }), null],
+    ['an extra external name and a load balancer\'s address (KubeDB\'s extra SANs) → verified', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, 'mysql.example.com'], ipAddresses: ['127.0.0.1', '10.20.30.40'] }), null],
+    ['also another database\'s Service → ForeignName naming it', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, 'ledger.demo.svc'], ipAddresses: ['127.0.0.1'] }), FOREIGN_NAME, /names ledger\.demo\.svc, an in-cluster name that is not database demo\/db's/],
+    ['also another database\'s pods → ForeignName', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, '*.ledger-pods.demo.svc'], ipAddresses: ['127.0.0.1'] }), FOREIGN_NAME, /\*\.ledger-pods\.demo\.svc/],
+    ['a namespace-wide wildcard → ForeignName', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, '*.demo.svc'], ipAddresses: ['127.0.0.1'] }), FOREIGN_NAME, /\*\.demo\.svc/],
+    ['a pod A record → ForeignName', () => certs.leaf(ca, { dnsNames: [...SANS.dnsNames, '10-1-2-3.demo.pod.cluster.local'], ipAddresses: ['127.0.0.1'] }), FOREIGN_NAME, /10-1-2-3\.demo\.pod\.cluster\.local/],
+    ['client auth only (a client certificate with the pods\' names) → NotForMembers', () => certs.leaf(ca, { ...SANS, extendedKeyUsage: 'clientAuth' }), NOT_FOR_MEMBERS, /is not for server auth: members are TLS servers and clients/],
+    ['server auth only → NotForMembers', () => certs.leaf(ca, { ...SANS, extendedKeyUsage: 'serverAuth' }), NOT_FOR_MEMBERS, /is not for client auth/],
+    ['no extended key usage at all (any purpose) → verified', () => certs.leaf(ca, { ...SANS, extendedKeyUsage: '' }), null],
+  ];
+  test.each(cases)('%s', (...[, make, reason, message]) => {
+    const found = evaluate(asMember(make()));
+    if (reason === null) return expect(found).toBeNull();
+    expect(found?.reason).toBe(reason);
+    expect(found?.message).toMatch(message!);
+  });
+
+  test('without a member identity (client and exporter Secrets) names and usages are not judged', () => {
+    const client = certs.leaf(ca, { commonName: 'root', extendedKeyUsage: 'clientAuth' });
+    expect(evaluate({ ...input(client), requiredDNSNames: [], requiredIPAddresses: [] })).toBeNull();
+  });
+});
 
 describe('the readiness chain on real certificates', () => {
   const GARBAGE = '-----BEGIN CERTIFICATE-----\nZ2FyYmFnZSwgbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n';
@@ -100,7 +129,7 @@ describe('the readiness chain on real certificates', () => {
   });
 
   test('each check fails closed on its own when what it needs is absent, and never throws', () => {
-    const empty: CertificateInput = { namespace: NS, secretName: SECRET, secret: undefined, certificates: [], requiredDNSNames: ['x'], requiredIPAddresses: ['127.0.0.1'], now: new Date() };
+    const empty: CertificateInput = { namespace: NS, secretName: SECRET, secret: undefined, certificates: [], requiredDNSNames: ['x'], requiredIPAddresses: ['127.0.0.1'], member: MEMBER, now: new Date() };
     for (const check of READINESS_CHAIN) {
       const found = check.run(empty);
       expect({ check: check.name, violated: found !== null }).toEqual({ check: check.name, violated: true });

@@ -7,6 +7,9 @@
 import { createPublicKey } from 'node:crypto';
 import { chainsTo, CA_CRT, materialOf, REQUIRED_KEYS, secretValue, TLS_CRT, TLS_KEY, x509Date } from './pem';
 import type { CertificateObject, SecretObject } from './objects';
+import { DatabaseIdentity, FOREIGN_NAME, memberNamesViolation, memberUsageViolation, NO_MEMBER_NAME, NOT_FOR_MEMBERS } from './member';
+
+export { FOREIGN_NAME, NO_MEMBER_NAME, NOT_FOR_MEMBERS } from './member';
 
 // ---- reasons (CamelCase, as Kubernetes condition reasons) -------------------------------------
 
@@ -40,6 +43,9 @@ export type Reason =
   | typeof EXPIRED
   | typeof NOT_YET_VALID
   | typeof SAN_MISSING
+  | typeof NOT_FOR_MEMBERS
+  | typeof FOREIGN_NAME
+  | typeof NO_MEMBER_NAME
   | typeof CERTIFICATE_MISSING
   | typeof CERTIFICATE_NOT_READY;
 
@@ -60,6 +66,8 @@ export interface CertificateInput {
   requiredDNSNames: readonly string[];
   /** IP addresses the certificate must cover. */
   requiredIPAddresses: readonly string[];
+  /** For a member's (server) certificate: the database whose members it must identify, and only them. */
+  member?: DatabaseIdentity;
   now: Date;
 }
 
@@ -163,6 +171,28 @@ export const sansDoNotCoverPods: Check = {
   },
 };
 
+export const certificateIsNotForMembers: Check = {
+  name: 'CertificateIsNotForMembers',
+  run: (input) => {
+    if (!input.member) return null;
+    const { leaf } = materialOf(input.secret);
+    if (!leaf) return violation(NOT_FOR_MEMBERS, `${secretRef(input)}: cannot read the key usage: ${TLS_CRT} does not parse`);
+    const found = memberUsageViolation(leaf, `${secretRef(input)}: the certificate`);
+    return found ? violation(found.reason as Reason, found.message) : null;
+  },
+};
+
+export const namesAreNotTheDatabases: Check = {
+  name: 'NamesAreNotTheDatabases',
+  run: (input) => {
+    if (!input.member) return null;
+    const { leaf } = materialOf(input.secret);
+    if (!leaf) return violation(FOREIGN_NAME, `${secretRef(input)}: cannot read the SANs: ${TLS_CRT} does not parse`);
+    const found = memberNamesViolation(leaf, input.member, `${secretRef(input)}: the certificate`);
+    return found ? violation(found.reason as Reason, found.message) : null;
+  },
+};
+
 /** cert-manager's annotation on the Secrets it issues: the Certificate they were issued for. */
 export const CERTIFICATE_NAME_ANNOTATION = 'cert-manager.io/certificate-name';
 
@@ -214,6 +244,8 @@ export const READINESS_CHAIN: readonly Check[] = [
   certificateHasExpired, // not after notAfter
   certificateIsNotYetValid, // not before notBefore
   sansDoNotCoverPods, // the server certificate names every pod, localhost and 127.0.0.1
+  certificateIsNotForMembers, // a member's certificate serves both ends of TLS (server and client auth)
+  namesAreNotTheDatabases, // …and names a pod of the database, no other workload of the cluster: a client certificate of the same CA is no member's
   certificateResourceIsNotReady, // cert-manager's Certificate is Ready=True for this very certificate
 ];
 

@@ -5,6 +5,7 @@
 import { CertificateInput, evaluate, Violation } from './checks';
 import type { CertAlias } from '../model/kubedb';
 import type { CertificateObject, SecretObject } from './objects';
+import type { DatabaseIdentity } from './member';
 
 /** The database's certificates all passed. */
 export const VERIFIED = 'CertificatesVerified';
@@ -17,6 +18,8 @@ export interface SecretRequirement {
   secretName: string;
   dnsNames: string[];
   ipAddresses: string[];
+  /** Server certificates: the database whose members the certificate must identify (names, usages). */
+  member?: DatabaseIdentity;
 }
 
 export interface SecretResult {
@@ -51,6 +54,7 @@ export function databaseVerdict(namespace: string, requirements: readonly Secret
       certificates: snapshot.certificatesFor(namespace, req.secretName),
       requiredDNSNames: req.dnsNames,
       requiredIPAddresses: req.ipAddresses,
+      ...(req.member ? { member: req.member } : {}),
       now,
     };
     return { alias: req.alias, secretName: req.secretName, violation: evaluate(input) };

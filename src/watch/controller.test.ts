@@ -20,8 +20,10 @@ beforeAll(() => {
   ca = certs.ca('px-ca');
   otherCa = certs.ca('px-ca');
   const sans = (db: string) => ({ dnsNames: [`*.${db}-pods.${NS}.svc`, `*.${db}-pods.${NS}.svc.cluster.local`, 'localhost'], ipAddresses: ['127.0.0.1'] });
-  for (const db of ['valid', 'wrongca', 'expired', 'notyet', 'nosan', 'keymismatch', 'emptykey', 'garbage']) {
+  for (const db of ['valid', 'wrongca', 'expired', 'notyet', 'nosan', 'keymismatch', 'emptykey', 'garbage', 'twodbs', 'clientonly']) {
     material[db] = db === 'wrongca' ? certs.leaf(otherCa, sans(db))
+      : db === 'twodbs' ? certs.leaf(ca, { ...sans(db), dnsNames: [...sans(db).dnsNames, `*.ledger-pods.${NS}.svc`] })
+      : db === 'clientonly' ? certs.leaf(ca, { ...sans(db), extendedKeyUsage: 'clientAuth' })
       : db === 'expired' ? certs.leaf(ca, { ...sans(db), notBefore: new Date(Date.now() - 9 * DAY), notAfter: new Date(Date.now() - DAY) })
         : db === 'notyet' ? certs.leaf(ca, { ...sans(db), notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 9 * DAY) })
           : db === 'nosan' ? certs.leaf(ca, { dnsNames: [`*.${db}-pods.${NS}.svc`], ipAddresses: ['127.0.0.1'] })
@@ -82,6 +84,8 @@ describe('reconcile: only a database whose certificates all verify is ungated', 
     ['a server key of another certificate', 'keymismatch', 'KeyMismatch'],
     ['an empty server key', 'emptykey', 'SecretMissingData'],
     ['garbage PEM as the server certificate', 'garbage', 'InvalidPEM'],
+    ['a server certificate that also names another database\'s pods (no member\'s)', 'twodbs', 'ForeignName'],
+    ['a server certificate for client auth only (no member\'s)', 'clientonly', 'NotForMembers'],
   ];
 
   test.each(cases)('%s', async (...[, db, reason]) => {

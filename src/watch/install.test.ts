@@ -151,8 +151,8 @@ describe('examples/watcher Deployment and PodDisruptionBudget', () => {
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.spec.securityContext.runAsUser).toBeGreaterThan(0);
     expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
-    expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
-    expect(container.resources.limits.memory).toEqual(expect.any(String));
+    expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String), 'ephemeral-storage': expect.any(String) });
+    expect(container.resources.limits).toEqual({ cpu: expect.any(String), memory: expect.any(String), 'ephemeral-storage': expect.any(String) });
   });
 
   test('it runs `watch` with flags the watcher accepts; the probes hit /healthz and /readyz on the port it listens on', () => {
@@ -165,5 +165,25 @@ describe('examples/watcher Deployment and PodDisruptionBudget', () => {
     expect(flags.listenAddress.port).toBe(port);
     expect([container.livenessProbe.httpGet.path, container.readinessProbe.httpGet.path]).toEqual(['/healthz', '/readyz']);
     for (const name of ['POD_NAMESPACE', 'POD_NAME']) expect(container.env.map((e: { name: string }) => e.name)).toContain(name);
+  });
+});
+
+describe('examples/watcher NetworkPolicy: ingress to the probe and metrics port only, egress untouched', () => {
+  const deployment = one(base, 'Deployment');
+  const pod = deployment.spec.template;
+  const container = pod.spec.containers[0];
+  const policy = one(base, 'NetworkPolicy', 'pxc-tls-watch');
+
+  test('it selects the watcher\'s pods (the Deployment\'s selector) and restricts ingress only', () => {
+    expect(policy.apiVersion).toBe('networking.k8s.io/v1');
+    expect(policy.spec.podSelector).toEqual(deployment.spec.selector);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec).not.toHaveProperty('egress');
+  });
+
+  test('its one rule opens, from any source, exactly the port the probes and /metrics use', () => {
+    expect(policy.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 'http' }] }]);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect([container.livenessProbe.httpGet.port, container.readinessProbe.httpGet.port]).toEqual(['http', 'http']);
   });
 });

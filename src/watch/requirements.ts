@@ -63,7 +63,8 @@ export function serverNamesFor(pod: PodObject, db: string, clusterDomain: string
 
 /**
  * The database's certificate Secrets, each with the names it must cover (the union over the
- * given pods; only server certificates carry names), in alias order then Secret name.
+ * given pods; only server certificates carry names, and only the database's), in alias order
+ * then Secret name. The pods are one database's, in one namespace.
  */
 export function databaseRequirements(pods: readonly PodObject[], db: string, clusterDomain: string): SecretRequirement[] {
   const bySecret = new Map<string, { alias: CertAlias; dns: Set<string>; ips: Set<string> }>();
@@ -77,7 +78,15 @@ export function databaseRequirements(pods: readonly PodObject[], db: string, clu
       names.ipAddresses.forEach((n) => entry.ips.add(n));
     }
   }
+  const namespace = pods[0]?.metadata.namespace ?? '';
   return [...bySecret.entries()]
-    .map(([secretName, e]) => ({ alias: e.alias, secretName, dnsNames: [...e.dns].sort(), ipAddresses: [...e.ips].sort() }))
+    .map(([secretName, e]): SecretRequirement => ({
+      alias: e.alias,
+      secretName,
+      dnsNames: [...e.dns].sort(),
+      ipAddresses: [...e.ips].sort(),
+      // The server certificate is the members' identity: only the database's names, for both ends of TLS.
+      ...(e.alias === 'server' ? { member: { name: db, namespace, clusterDomain } } : {}),
+    }))
     .sort((a, b) => CERT_ALIASES.indexOf(a.alias) - CERT_ALIASES.indexOf(b.alias) || a.secretName.localeCompare(b.secretName));
 }

@@ -19,15 +19,24 @@ export interface Pool {
   nodes: Array<{ name: string; zone: string }>;
 }
 
-function node(name: string, labels: Record<string, string>, annotations: Record<string, string>, taints: object[]): object {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { [HOSTNAME_KEY]: name, ...labels }, annotations }, spec: { taints } };
+/**
+ * What a kwok node reports, as a kubelet registers its Node with its capacity: kwok keeps a status
+ * it finds (its node-initialize stage) and otherwise reports no ephemeral-storage, which no real
+ * kubelet does — the rendered pods request ephemeral-storage (src/render/resources.ts), and the
+ * scheduler would find them no room.
+ */
+const KWOK_NODE_RESOURCES = { cpu: '1k', memory: '1Ti', pods: '1M', 'ephemeral-storage': '1Ti' };
+
+function node(name: string, labels: Record<string, string>, annotations: Record<string, string>, taints: object[], status?: object): object {
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { [HOSTNAME_KEY]: name, ...labels }, annotations }, spec: { taints }, ...(status ? { status } : {}) };
 }
 
 /** `perZone` kwok nodes in each zone, named `<pool>-<zone>-<i>`; resolves once all are Ready. */
 export async function addKwokPool(pool: string, zones: string[], perZone: number): Promise<Pool> {
   const nodes = zones.flatMap((zone) => Array.from({ length: perZone }, (_, i) => ({ name: `${pool}-${zone}-${i}`, zone })));
   const objects = nodes.map((n) => node(n.name, { [ZONE_KEY]: n.zone, [POOL_KEY]: pool, type: 'kwok' },
-    { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value }, [{ key: POOL_KEY, value: pool, effect: 'NoSchedule' }]));
+    { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value }, [{ key: POOL_KEY, value: pool, effect: 'NoSchedule' }],
+    { capacity: KWOK_NODE_RESOURCES, allocatable: KWOK_NODE_RESOURCES }));
   await kubectlOk(['create', '-f', '-'], { input: objects.map((o) => JSON.stringify(o)).join('\n') });
   for (const n of nodes) await waitFor(`node/${n.name}`, 'condition=Ready', { timeoutMs: 60_000 });
   return { name: pool, nodes };

@@ -263,6 +263,8 @@ describe('controllers, scheduler and kwok (what the flow tests stand on)', () =>
       const kwokNode = await getJson(['get', 'node', pool.nodes[0]!.name]);
       expect(kwokNode.metadata.annotations[KWOK_NODE_ANNOTATION.key]).toBe(KWOK_NODE_ANNOTATION.value);
       expect(kwokNode.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+      // As a kubelet reports it: ephemeral-storage too, which the rendered pods request.
+      expect(kwokNode.status.allocatable).toMatchObject({ 'ephemeral-storage': '1Ti', cpu: '1k', memory: '1Ti' });
       expect(await getObject('lease', pool.nodes[0]!.name, 'kube-node-lease')).toBeDefined();
       // Not kwok's: after a few seconds still no status from anyone, and no Lease.
       await new Promise((r) => setTimeout(r, 3000));

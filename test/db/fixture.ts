@@ -34,6 +34,8 @@ export interface DbInput {
   name: string;
   requireSSL: boolean;
   monitor?: boolean;
+  /** spec.tls.certificates, e.g. an issuer of the server certificate's own. */
+  certificates?: object[];
 }
 
 /** A PerconaXtraDB as a user would write it (the KubeDB TLS guide's example, trimmed). */
@@ -48,7 +50,7 @@ export function perconaXtraDB(d: DbInput): object {
       storageType: 'Durable',
       storage: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
       requireSSL: d.requireSSL,
-      tls: { issuerRef: ISSUER_REF },
+      tls: { issuerRef: ISSUER_REF, ...(d.certificates ? { certificates: d.certificates } : {}) },
       ...(d.monitor ? { monitor: { agent: 'prometheus.io/builtin' } } : {}),
       deletionPolicy: 'WipeOut',
     },
@@ -62,6 +64,8 @@ export interface Suite {
   /** The issuer of the rendered issuerRef, and a second one with another CA (for the negative tests). */
   issuer: Issuer;
   otherIssuer: Issuer;
+  /** The issuer of any issuerRef name the databases use (ISSUER_REF's is `issuer`), each with its own CA. */
+  issuerFor(name: string): Issuer;
   log(line: string): void;
   db(name: string): Database;
   cleanup(): void;
@@ -107,25 +111,41 @@ export async function setupSuite(label: string, dbs: DbInput[]): Promise<Suite> 
   const sc = scratch(`pxc-db-${label}-`);
   try {
     // The package as a user would keep it: the Issuer the databases name, and the databases.
-    const issuerObject = {
+    // Every Issuer the databases name (ISSUER_REF, and any certificate's own issuerRef).
+    const issuerNames = [...new Set([ISSUER_REF.name, ...dbs.flatMap((d) => (d.certificates ?? []).map((c: any) => c.issuerRef?.name).filter(Boolean))])];
+    const issuerObjects = issuerNames.map((name) => ({
       apiVersion: 'cert-manager.io/v1',
       kind: 'Issuer',
-      metadata: { name: ISSUER_REF.name, namespace: NAMESPACE },
-      spec: { ca: { secretName: `${ISSUER_REF.name}-ca` } },
-    };
-    const rendered = await render([issuerObject, ...dbs.map(perconaXtraDB)]);
+      metadata: { name, namespace: NAMESPACE },
+      spec: { ca: { secretName: `${name}-ca` } },
+    }));
+    const rendered = await render([...issuerObjects, ...dbs.map(perconaXtraDB)]);
     log(`rendered by ${FUNCTION_PATH.slice(FUNCTION_PATH.lastIndexOf('dist/'))}: ${rendered.items.length} objects`);
     const issuer = await makeIssuer(sc.dir, 'main', ISSUER_REF);
     const otherIssuer = await makeIssuer(sc.dir, 'other', ISSUER_REF);
+    const issuers = new Map<string, Issuer>([[ISSUER_REF.name, issuer]]);
+    for (const name of issuerNames.slice(1)) issuers.set(name, await makeIssuer(sc.dir, name, { ...ISSUER_REF, name }));
     log(`certificates: ${issuer.description}`);
+    for (const name of issuerNames.slice(1)) log(`certificates of issuerRef ${name}: ${issuers.get(name)!.description}`);
     log(`other CA (negative tests): ${otherIssuer.description}`);
+    const issuerFor = (name: string) => {
+      const found = issuers.get(name);
+      if (!found) throw new Error(`no issuer ${name} (have ${[...issuers.keys()].join(', ')})`);
+      return found;
+    };
 
     const databases = new Map<string, Database>();
     for (const d of dbs) {
       const objects = databaseObjects(rendered.items, d.name, NAMESPACE);
       if (objects.certificates.length === 0) throw new Error(`no Certificates rendered for ${d.name}`);
-      const secrets = await issuer.issue(objects.certificates);
-      const otherSecrets = await otherIssuer.issue(objects.certificates);
+      // Each Certificate from the issuer it names, as cert-manager would; the other CA signs only
+      // those of ISSUER_REF (the negative tests' "a CA nobody trusts").
+      const secrets = new Map<string, SecretData>();
+      for (const name of issuerNames) {
+        const named = objects.certificates.filter((c) => (c.spec?.issuerRef?.name ?? ISSUER_REF.name) === name);
+        if (named.length) for (const [k, v] of await issuerFor(name).issue(named)) secrets.set(k, v);
+      }
+      const otherSecrets = await otherIssuer.issue(objects.certificates.filter((c) => (c.spec?.issuerRef?.name ?? ISSUER_REF.name) === ISSUER_REF.name));
       databases.set(d.name, makeDatabase(sc, d.name, objects, secrets, otherSecrets));
     }
     log(`rendered, issued and laid out in ${Date.now() - t0} ms`);
@@ -135,6 +155,7 @@ export async function setupSuite(label: string, dbs: DbInput[]): Promise<Suite> 
       rendered,
       issuer,
       otherIssuer,
+      issuerFor,
       log,
       db(name) {
         const d = databases.get(name);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { ARGOCD_EXAMPLE, buildArgocdExample } from './argocd';
 import { REPO } from './kpt-golden';
-import { ensureKustomize, ensureSea, K8sObject, objectsOf, pathWith, run } from './tools';
+import { ensureKustomize, ensureSea, K8sObject, objectsOf, pathWith, run, sharedIssuerWarning } from './tools';
 
 interface Container {
   name: string;
@@ -127,7 +127,7 @@ describe('the Application', () => {
       const source = join(REPO, application.spec.source.path);
       const options = (argocdCm.data['kustomize.buildOptions'] as string).split(/\s+/);
       const result = run(kustomize.path, ['build', source, ...options], { cwd: source, env: { PATH: path } });
-      expect(result.stderr).toBe('');
+      expect(result.stderr).toBe(sharedIssuerWarning('demo', 'sample-pxc'));
       expect(result.status).toBe(0);
       expect(result.stdout).toBe(readFileSync(join(source, '.expected/build.yaml'), 'utf8'));
       const kinds = objectsOf(result.stdout).map((o) => o.kind);

@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE, REPO } from './kpt-golden';
-import { run, sourceList } from './tools';
+import { run, sharedIssuerWarning, sourceList } from './tools';
 
 const DIST = join(REPO, 'dist');
 const FILES = ['pxc-tls.cjs', 'pxc-tls-main.cjs', 'pxc-tls-main.cjs.v8cache', 'watch.cjs'];
@@ -50,7 +50,7 @@ it.each([
   const dir = copyDist();
   spoil(dir);
   const result = run(process.execPath, [join(dir, 'pxc-tls.cjs')], { input, env: {} });
-  expect(result.stderr).toBe('');
+  expect(result.stderr).toBe(sharedIssuerWarning('demo', 'sample-pxc'));
   expect(result.status).toBe(0);
   expect(result.stdout).toBe(expected.stdout);
 });

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { BUNDLE, readGolden, REPO, stagePackage } from './kpt-golden';
 import { runCommands } from './markdown';
-import { ensureKustomize, kindsOf, objectsOf, run, scriptDir, sourceList } from './tools';
+import { ensureKustomize, kindsOf, objectsOf, run, scriptDir, sharedIssuerWarning, sourceList } from './tools';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { helpFromReadme } = require('../../scripts/readme-help.cjs') as { helpFromReadme(readme: string): string };
@@ -194,7 +194,7 @@ describe('the image ENTRYPOINT, run as kpt and kustomize run containers', () => 
   it('renders a ResourceList exactly as the bundle does when kpt runs it as exec', () => {
     const input = sourceList(join(REPO, 'examples/docs-tls-cluster'));
     const ours = container([], input);
-    expect(ours.stderr).toBe('');
+    expect(ours.stderr).toBe(sharedIssuerWarning('demo', 'sample-pxc'));
     expect(ours.status).toBe(0);
     expect(ours.stdout).toBe(run(process.execPath, [BUNDLE], { input }).stdout);
     expect(kindsOf(objectsOf(ours.stdout))).toContain('StatefulSet/sample-pxc');
@@ -275,7 +275,7 @@ exec ${CONTAINER.map((c) => JSON.stringify(c)).join(' ')} "\${env[@]}" ${command
     const command = runCommands().container;
     expect(command).toContain(` ${IMAGE} `);
     const result = run('bash', ['-c', command], { cwd: dir, env: env() });
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(sharedIssuerWarning('demo', 'sample-pxc'));
     expect(result.status).toBe(0);
     expect(readFileSync(join(dir, 'out.yaml'), 'utf8')).toBe(run(process.execPath, [BUNDLE], { input: list }).stdout);
     expect(calls()).toEqual([`run -i --rm --network none ${IMAGE}`]);
@@ -312,7 +312,7 @@ exec ${CONTAINER.map((c) => JSON.stringify(c)).join(' ')} "\${env[@]}" ${command
     writeFileSync(config, readFileSync(config, 'utf8').replace(/exec:\n {8}path: pxc-tls/, `container:\n        image: ${IMAGE}`));
     expect(readFileSync(config, 'utf8')).toContain(`image: ${IMAGE}`);
     const result = run(kustomize.path, ['build', '--enable-alpha-plugins', dir], { cwd: dir, env: { PATH: fakeDocker } });
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(sharedIssuerWarning('demo', 'sample-pxc'));
     expect(result.stdout).toBe(readFileSync(join(REPO, 'examples/kustomize/transformer/.expected/build.yaml'), 'utf8'));
     expect(calls()).toHaveLength(1);
     expect(calls()[0]).toMatch(new RegExp(`^run --rm -i -a STDIN -a STDOUT -a STDERR --network none --user nobody --security-opt=no-new-privileges( -e [A-Z_]+=\\S+)* ${IMAGE.replace(/[.]/g, '\\.')}$`));

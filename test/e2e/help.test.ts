@@ -48,7 +48,7 @@ it('reads as plain text in the catalog layout: short line, usage, config, exampl
 it('names every option of fn-config/schema.json', () => {
   const schema = JSON.parse(readFileSync(join(REPO, 'fn-config/schema.json'), 'utf8'));
   const fixed = Object.keys(schema.$defs.ConfigMapData.properties);
-  expect(fixed.sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.agent', 'mode', 'schedulingGate']);
+  expect(fixed.sort()).toEqual(['argoSyncWaves', 'clusterDomain', 'images.agent', 'mode', 'networkPolicies.enabled', 'networkPolicies.monitoringNamespace', 'networkPolicies.mysqlFrom', 'networkPolicies.watcherFrom', 'schedulingGate']);
   // The image options are patterns (they name what they replace): the help gives their forms.
   expect(Object.keys(schema.$defs.ConfigMapData.patternProperties)).toHaveLength(2);
   const options = [...fixed, 'images.versions.<version>.<component>', 'images.mirror.<registry>'];

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BUNDLE, REPO } from './kpt-golden';
-import { kindsOf, objectsOf, run, sourceList } from './tools';
+import { kindsOf, objectsOf, run, sharedIssuerWarning, sourceList } from './tools';
 
 let work: string;
 let tarball: string;
@@ -48,7 +48,7 @@ it('its function bundle needs no node_modules at all', () => {
   // No node_modules anywhere above the extracted package for node to fall back on.
   for (let d = dir; d !== '/'; d = dirname(d)) expect({ d, modules: existsSync(join(d, 'node_modules')) }).toEqual({ d, modules: false });
   const result = run(process.execPath, [join(dir, 'package/dist/pxc-tls.cjs')], { cwd: dir, env: {}, input: input() });
-  expect(result.stderr).toBe('');
+  expect(result.stderr).toBe(sharedIssuerWarning('demo', 'sample-pxc'));
   expect(result.status).toBe(0);
   expect(kindsOf(objectsOf(result.stdout))).toContain('StatefulSet/sample-pxc');
 });
@@ -78,7 +78,7 @@ it('installs offline with an empty npm cache into a clean project, and its bin r
   const bin = join(project, 'node_modules/.bin/pxc-tls');
   const env = { PATH: nodeOnlyPath() };
   const result = run(bin, [], { cwd: project, env, input: input() });
-  expect(result.stderr).toBe('');
+  expect(result.stderr).toBe(sharedIssuerWarning('demo', 'sample-pxc'));
   expect(result.status).toBe(0);
   expect(result.stdout).toBe(run(process.execPath, [BUNDLE], { input: input() }).stdout);
 

@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE, REPO } from './kpt-golden';
-import { ensureSea, kindsOf, objectsOf, run, sourceList } from './tools';
+import { ensureSea, kindsOf, objectsOf, run, sharedIssuerWarning, sourceList } from './tools';
 
 let sea: string;
 const emptyDir = join(REPO, '.cache/empty-path');
@@ -32,7 +32,7 @@ it('renders a ResourceList exactly as the bundle does, with no node on PATH', ()
   const input = sourceList(join(REPO, 'examples/docs-tls-cluster'));
   const ours = runSea([], input);
   const bundle = run(process.execPath, [BUNDLE], { input });
-  expect(ours.stderr).toBe('');
+  expect(ours.stderr).toBe(sharedIssuerWarning('demo', 'sample-pxc'));
   expect(ours.status).toBe(0);
   expect(ours.stdout).toBe(bundle.stdout);
   expect(kindsOf(objectsOf(ours.stdout))).toEqual(

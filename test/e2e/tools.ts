@@ -39,6 +39,16 @@ export function ensureKustomize(): Kustomize {
   return { path, version };
 }
 
+/** kube-score built from the Go module proxy (the script prints `kube-score <version> <path> (…)`). */
+export function ensureKubeScore(): { path: string; version: string } {
+  const line = execFileSync('bash', [join(REPO, 'scripts/tools/go-tools.sh'), 'kube-score'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30 * 60_000 })
+    .split('\n')
+    .find((l) => l.startsWith('kube-score '));
+  const [, version, path] = line?.split(' ') ?? [];
+  if (!version || !path) throw new Error(`go-tools.sh kube-score printed no path: ${line}`);
+  return { path, version };
+}
+
 /** A folder holding only `pxc-tls` → the given file: used as the whole PATH, so no node is reachable. */
 export function pathWith(target: string, name = 'pxc-tls'): string {
   const bin = mkdtempSync(join(tmpdir(), 'pxc-tls-path-'));
@@ -105,4 +115,12 @@ export function sourceList(dir: string): string {
 
 export function readText(path: string): string {
   return readFileSync(path, 'utf8');
+}
+
+/**
+ * The warning of a database whose three certificates share one issuer (issue 15, src/render/trust.ts),
+ * as the function prints it on stderr: the examples taken from KubeDB's docs all get it.
+ */
+export function sharedIssuerWarning(namespace: string, name: string, issuer = 'Issuer px-issuer'): string {
+  return `pxc-tls: [warning] kubedb.com/v1/PerconaXtraDB/${namespace}/${name} spec.tls.issuerRef: the server (Galera) certificate comes from the same issuer (${issuer}) as the client and metrics-exporter certificates: Galera admits any certificate its CA signed, so holders of those, or of any other certificate that issuer signs, are let into the cluster (docs/security.md); give the server certificate an issuer of its own (spec.tls.certificates[alias=server].issuerRef)\n`;
 }

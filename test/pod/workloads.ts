@@ -2,7 +2,7 @@
 // the StatefulSet controller would, when the rig runs none), bind it to a node (as the scheduler
 // would, when the rig runs none, or leave it to the real kube-scheduler), and wait on what the
 // sandbox kubelet reports.
-import { isNotFound, type Api, type KubeObject } from './api';
+import { ApiError, isNotFound, type Api, type KubeObject } from './api';
 
 /** The Pod the StatefulSet controller creates for `ordinal` (name, hostname/subdomain, identity
  * labels, the claim volumes of volumeClaimTemplates: `<template>-<sts>-<ordinal>`). */
@@ -28,11 +28,20 @@ export async function createPod(api: Api, pod: KubeObject): Promise<KubeObject> 
   return api.request('POST', `/api/v1/namespaces/${pod.metadata.namespace}/pods`, pod);
 }
 
-/** Binds a pod to a node through the Binding subresource (what the scheduler does). */
+/**
+ * Binds a pod to a node through the Binding subresource (what the scheduler does). The rig's
+ * kube-scheduler may have bound it already: to this node, that is the same outcome; to another, an error.
+ */
 export async function bindPod(api: Api, namespace: string, name: string, nodeName: string): Promise<void> {
-  await api.request('POST', `/api/v1/namespaces/${namespace}/pods/${name}/binding`, {
-    apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
-  });
+  try {
+    await api.request('POST', `/api/v1/namespaces/${namespace}/pods/${name}/binding`, {
+      apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+    });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 409)) throw e;
+    const bound = (await api.request<KubeObject>('GET', `/api/v1/namespaces/${namespace}/pods/${name}`)).spec?.nodeName;
+    if (bound !== nodeName) throw new Error(`pod ${namespace}/${name} is bound to ${String(bound)}, not ${nodeName}: ${(e as Error).message}`);
+  }
 }
 
 /** Deletes a pod (graceful unless gracePeriodSeconds is given) and waits until it is gone. */

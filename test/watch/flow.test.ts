@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apply, createNamespace, getJson, kubectl, kubectlOk, waitFor } from '../cluster/kube';
+import { createNamespace, getJson, kubectl, kubectlOk, waitFor } from '../cluster/kube';
 import { addKwokPool, deletePool, HOSTNAME_KEY, poolPlacement, ZONE_KEY, type Pool } from '../cluster/nodes';
 import { CertFactory } from '../../src/tls/testing/certs';
 import {
@@ -61,14 +61,17 @@ afterAll(async () => {
 const leader = () => watchers.find((w) => !w.exited() && w.lines.some((l) => l.msg === 'became leader'));
 
 /** A database whose pods go to this file's kwok pool, spread one per node and evenly over zones
- * (the user's podTemplate, taken as is by the render). */
+ * (the user's podTemplate, taken as is by the render). kubedb.com/v1alpha2: v1's podTemplate has
+ * no topologySpreadConstraints (KubeDB's CRD; the function refuses the field there). */
 function database(name: string, replicas: number): object {
-  const db = perconaXtraDB(name, ns, replicas) as { spec: Record<string, unknown> };
+  const { spec: { deletionPolicy, ...spec }, ...db } = perconaXtraDB(name, ns, replicas) as { spec: Record<string, unknown> };
   const selector = { matchLabels: { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': 'perconaxtradbs.kubedb.com' } };
   return {
     ...db,
+    apiVersion: 'kubedb.com/v1alpha2',
     spec: {
-      ...db.spec,
+      ...spec,
+      terminationPolicy: deletionPolicy,
       podTemplate: {
         spec: {
           ...poolPlacement(pool),
@@ -207,18 +210,13 @@ test('scale 3 → 5 through Git: the new pods come gated, are ungated and run, s
 });
 
 test('the PodDisruptionBudget: evictions up to maxUnavailable pass, the one that would break quorum is refused by the eviction API', async () => {
-  // The rendered PodDisruptionBudget when the function renders one (issue 11: maxUnavailable =
-  // max(1, ⌊(replicas−1)/2⌋), the StatefulSet's selector). Until then this test makes that PDB
-  // itself from the rendered StatefulSet — the same object, so the test switches over unchanged.
+  // The rendered PodDisruptionBudget (src/render/pdb.ts: maxUnavailable = max(1, ⌊(replicas−1)/2⌋),
+  // the StatefulSet's selector), applied with everything else by gitApply.
   const rendered = git.get('orders')!;
   const sts = rendered.find((o) => o.kind === 'StatefulSet')!;
   const replicas = sts.spec.replicas as number;
-  let pdb = rendered.find((o) => o.kind === 'PodDisruptionBudget');
-  if (!pdb) {
-    pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'orders', namespace: ns },
-      spec: { maxUnavailable: Math.max(1, Math.floor((replicas - 1) / 2)), selector: sts.spec.selector } };
-    await apply(toYaml([pdb]));
-  }
+  const pdb = rendered.find((o) => o.kind === 'PodDisruptionBudget')!;
+  expect(pdb.spec.selector).toEqual(sts.spec.selector);
   const maxUnavailable = pdb.spec.maxUnavailable as number;
   expect([replicas, maxUnavailable]).toEqual([5, 2]);
   await eventually('the disruption controller to count the healthy pods', async () => {

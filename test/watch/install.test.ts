@@ -17,7 +17,7 @@ const kinds = (yaml: string) => [...yaml.matchAll(/^kind: (\w+)$/gm)].map((m) =>
 test('the namespaced install passes a server-side dry run in the databases\' namespace', async () => {
   const ns = await createNamespace('watch-install');
   const yaml = await build('.');
-  expect(kinds(yaml)).toEqual(['Deployment', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'ServiceAccount', ...POLICIES]);
+  expect(kinds(yaml)).toEqual(['Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'ServiceAccount', ...POLICIES]);
   const r = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: yaml });
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   expect(r.stdout).toMatch(/deployment.apps\/pxc-tls-watch serverside-applied \(server dry run\)/);
@@ -25,7 +25,7 @@ test('the namespaced install passes a server-side dry run in the databases\' nam
 
 test('cluster-wide/ passes a server-side dry run: a ClusterRole, --all-namespaces, everything in pxc-tls-system', async () => {
   const yaml = await build('cluster-wide');
-  expect(kinds(yaml)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'ServiceAccount', ...POLICIES]);
+  expect(kinds(yaml)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'ServiceAccount', ...POLICIES]);
   expect(yaml).toContain('- --all-namespaces');
   expect(yaml).not.toContain('--namespace=$(POD_NAMESPACE)');
   await kubectl(['create', 'namespace', 'pxc-tls-system']); // may exist from an earlier run on this control plane

@@ -46,7 +46,7 @@ export class CertFactory {
    * A leaf signed by `ca`. Dates as openssl's YYYYMMDDHHMMSSZ; default: valid from an hour ago for
    * 30 days.
    */
-  leaf(ca: Pem, opts: { commonName?: string; dnsNames?: string[]; ipAddresses?: string[]; notBefore?: Date; notAfter?: Date; isCA?: boolean } = {}): Pem {
+  leaf(ca: Pem, opts: { commonName?: string; dnsNames?: string[]; ipAddresses?: string[]; notBefore?: Date; notAfter?: Date; isCA?: boolean; extendedKeyUsage?: string } = {}): Pem {
     const id = ++this.n;
     const d = (name: string) => this.path(`l${id}-${name}`);
     const key = this.key();
@@ -56,7 +56,7 @@ export class CertFactory {
     writeFileSync(d('index.txt'), '');
     writeFileSync(d('serial'), `${(1000 + id).toString(16).padStart(4, '0')}\n`);
     const sans = [...(opts.dnsNames ?? []).map((n) => `DNS:${n}`), ...(opts.ipAddresses ?? []).map((ip) => `IP:${ip}`)];
-    const usage = opts.isCA ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' : 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n';
+    const usage = opts.isCA ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' : `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n${opts.extendedKeyUsage === '' ? '' : `extendedKeyUsage=${opts.extendedKeyUsage ?? 'serverAuth,clientAuth'}\n`}`;
     writeFileSync(d('ext'), `${usage}${sans.length ? `subjectAltName=${sans.join(',')}\n` : ''}`);
     writeFileSync(d('ca.cnf'), `[ca]\ndefault_ca=d\n[d]\ndatabase=${d('index.txt')}\nnew_certs_dir=${this.dir}\nserial=${d('serial')}\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n`);
     this.ossl(['req', '-new', '-key', d('key'), '-subj', `/CN=${opts.commonName ?? 'leaf'}`, '-out', d('csr')]);
