@@ -16,6 +16,7 @@ import { getJson, kubectl, kubectlOk } from './kube';
 import { PolicyEngine, type EnginePod } from './netpol-engine';
 import { asList, uniqueName, type KObject } from './render';
 import { perconaXtraDB } from '../watch/fixture';
+import { AGENT_IMAGE } from '../../src/test-support/fixtures';
 
 jest.setTimeout(600_000);
 
@@ -65,7 +66,7 @@ const worlds = new Map<string, { pods: Map<string, EnginePod>; namespaces: strin
       }
       // Prefixed namespaces: the monitoring namespace and the watcher's cluster-wide one (the default watcherFrom, renamed) follow them.
       const networkPolicies = { watcherFrom: defaultWatcherPeersIn(ns), ...variant.networkPolicies, monitoringNamespace: ns('monitoring') };
-      const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies } };
+      const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies, images: { agent: AGENT_IMAGE } } };
       const rendered = render([database('orders', ns('demo'), variant.monitored), database('ledger', ns('demo'), true)], functionConfig);
       // Not the StatefulSets: the engine makes the pods itself (API objects with the template's
       // labels, and their network namespaces); the rig's StatefulSet controller would make them too.

@@ -15,6 +15,7 @@ import { defaultWatcherPeersIn, EXPECTED, formatTable, NAMESPACES, otherPods, pa
 import { kubectl, kubectlOk, getJson } from './kube';
 import { asList, uniqueName, type KObject } from './render';
 import { createPods, perconaXtraDB } from '../watch/fixture';
+import { AGENT_IMAGE } from '../../src/test-support/fixtures';
 
 jest.setTimeout(300_000);
 
@@ -65,7 +66,7 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('%s', (_name, variant) 
     // The world's namespaces have prefixed names here: the monitoring namespace and the watcher's
     // cluster-wide one (the default watcherFrom, renamed) follow them.
     const networkPolicies = { watcherFrom: defaultWatcherPeersIn(ns), ...variant.networkPolicies, monitoringNamespace: ns('monitoring') };
-    const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies } };
+    const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies, images: { agent: AGENT_IMAGE } } };
     rendered = render([database('orders', ns('demo'), variant.monitored), database('ledger', ns('demo'), true)], functionConfig);
     // Every rendered object, as a user's apply would send it.
     const apply = await kubectl(['apply', '--server-side', '--field-manager=pxc-tls-test', '-f', '-'], { input: asList(rendered) });

@@ -94,7 +94,10 @@ export class ContainerRuntime {
     }
     let argv: string[];
     try {
-      this.env = await containerEnv(pod, this.spec, this.image, this.ctx.envSources);
+      // As the kubelet: status.podIP is the sandbox's address, known before the pod's status reaches the API server.
+      const ip = this.ctx.podIP();
+      const withIP = ip ? { ...pod, status: { ...pod.status, podIP: ip, podIPs: [{ ip }] } } : pod;
+      this.env = await containerEnv(withIP, this.spec, this.image, this.ctx.envSources);
       this.identity = identityOf(pod, this.spec, this.image);
       argv = commandLine(this.spec, this.image, this.env);
     } catch (e) {

@@ -79,7 +79,8 @@ test('KubeDB scripts form a 3-member Galera cluster over TLS: bootstrap-new-clus
     expect(await status(p, 'wsrep_cluster_status')).toBe('Primary');
     const h = kubelet.pod(db.namespace, p);
     // The database container's PID 1 is KubeDB's command line, unchanged.
-    expect((await h.execOk(DB, ['cat', '/proc/1/cmdline'])).split('\0').slice(0, 5)).toEqual(['/scripts/tini', '-g', '--', '/scripts/run.sh', db.statefulSet.spec.template.spec.containers[0].args.join(' ')]);
+    const args: string[] = db.statefulSet.spec.template.spec.containers[0].args;
+    expect((await h.execOk(DB, ['cat', '/proc/1/cmdline'])).split('\0').slice(0, 3 + args.length)).toEqual(['/scripts/tini', '-g', '--', ...args]);
     // KubeDB's entrypoint wired node.cnf from the pod: its IP, the peer list, the FQDN, SST over TLS.
     const cnf = await h.execOk(DB, ['cat', '/etc/mysql/node.cnf']);
     expect(cnf).toContain(`wsrep_node_address=${h.ip()}`);

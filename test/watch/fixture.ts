@@ -51,7 +51,6 @@ export function perconaXtraDB(name: string, namespace: string, replicas = 3): ob
   };
 }
 
-/** What goes to the cluster: the rendered objects without the source database (local-config). */
 /**
  * What goes to the cluster: the rendered objects without the source database (local-config), and
  * — as a user creates them beside a database, KubeDB's operator being absent — the auth, monitor

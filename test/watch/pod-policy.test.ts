@@ -59,7 +59,7 @@ async function clusterWide(): Promise<Install> {
       return o;
     });
   expect(docs.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ServiceAccount',
-    ...Array(3).fill('ValidatingAdmissionPolicy'), ...Array(3).fill('ValidatingAdmissionPolicyBinding')]);
+    ...Array(5).fill('ValidatingAdmissionPolicy'), ...Array(5).fill('ValidatingAdmissionPolicyBinding')]);
   await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-f', '-'], { input: docs.map((o) => stringify(o)).join('---\n') });
   cleanups.push(() => kubectl(['delete', 'clusterrolebinding', `pxc-tls-watch-${watcherNs}`]));
   const kubeconfig = await tokenKubeconfig(tmp, watcherNs, 'pxc-tls-watch');

@@ -53,7 +53,7 @@ async function stsVerdict(ns: string, name: string): Promise<string | undefined>
 async function watcherWithExampleRbac(ns: string, name: string): Promise<WatcherProcess> {
   const docs = await exampleDocs('.', NAMESPACED_RBAC_KINDS);
   const policies = docs.map((d) => parse(d)).filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((o) => o.metadata.name).sort();
-  expect(policies).toEqual(['pxc-tls-watch-pod-condition-only', 'pxc-tls-watch-pod-gate-only', 'pxc-tls-watch-statefulset-verdict-only']);
+  expect(policies).toEqual(['pxc-tls-agent-member-facts-only', 'pxc-tls-watch-galera-decisions-only', 'pxc-tls-watch-pod-condition-only', 'pxc-tls-watch-pod-gate-only', 'pxc-tls-watch-statefulset-verdict-only']);
   await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-n', ns, '-f', '-'], { input: docs.join('---\n') });
   const kubeconfig = await tokenKubeconfig(tmp, ns, 'pxc-tls-watch');
   await awaitPodPolicies(kubeconfig, ns);
