@@ -19,6 +19,7 @@ import { agentMetrics } from './metrics';
 import { MysqlConnection } from './mysql';
 import { PeerClient, type PeerAddress } from './peers';
 import { notReadyBecause } from './readiness';
+import { RejoinClock, rejoinStatement } from './rejoin';
 import { createAgentServer, listenOn } from './server';
 
 declare const PXC_TLS_VERSION: string | undefined;
@@ -73,6 +74,7 @@ export class Agent {
   private lastTick = monotonic();
   private stopping = false;
   private lastStage: string | undefined;
+  private readonly rejoin = new RejoinClock();
   private lastExits = 0;
   private readonly warned = new Map<string, string>();
 
@@ -210,6 +212,24 @@ export class Agent {
     }
   }
 
+  /** mysqld runs but left every component (rejoin.ts): it connects to the cluster address again. */
+  private async askToRejoin(): Promise<void> {
+    const { mysql } = this.flags;
+    let connection: MysqlConnection | undefined;
+    try {
+      connection = await MysqlConnection.connect({ host: mysql.host, port: mysql.port, user: mysql.user, password: mysql.password, ca: this.material.current().ca, timeoutMs: 30_000 });
+      const address = (await connection.query('SELECT @@GLOBAL.wsrep_cluster_address'))[0]?.[0];
+      if (!address) return;
+      this.log.warn('the member left every component; asking mysqld to connect to the cluster again', { clusterAddress: address });
+      this.metrics.rejoins.inc();
+      await connection.query(rejoinStatement(address));
+    } catch (error) {
+      this.warnOnce('rejoin', 'cannot ask mysqld to connect again', (error as Error).message);
+    } finally {
+      connection?.close();
+    }
+  }
+
   private async readDecision(): Promise<GaleraDecision | undefined> {
     try {
       const data = await this.kube.configMapData(this.flags.namespace, galeraDecisionsName(this.flags.database));
@@ -236,6 +256,7 @@ export class Agent {
     const expectsMysql = stage === undefined || stage === 'starting' || stage === 'running';
     this.status = expectsMysql ? await this.readStatus() : undefined;
     if (this.status) this.statusAt = monotonic();
+    if (stage === 'running' && this.rejoin.due(this.status, now)) await this.askToRejoin();
     const peers: MemberFacts[] = [];
     let decision: GaleraDecision | undefined;
     if (this.member.wantsPeers()) {

@@ -39,6 +39,7 @@ export function agentMetrics(sources: {
     peerErrors: registry.register(new Counter('pxc_tls_agent_peer_errors_total', 'Peers that did not answer /peer (or answered wrongly), by member.')),
     peersRefused: registry.register(new Counter('pxc_tls_agent_peer_requests_refused_total', 'Requests to /peer refused: no client certificate, or not one of this database\'s members.')),
     apiErrors: registry.register(new Counter('pxc_tls_agent_api_errors_total', 'Failed Kubernetes API calls, by operation.')),
+    rejoins: registry.register(new Counter('pxc_tls_agent_rejoins_total', 'Times the member, Disconnected from every component while mysqld ran, was asked to connect to the cluster again (rejoin.ts).')),
     mysqlErrors: registry.register(new Counter('pxc_tls_agent_mysql_errors_total', 'Failed status queries to the member\'s mysqld while it should answer.')),
     ...(sources.memory ? memoryGauges(registry, sources.memory) : {}),
   };
