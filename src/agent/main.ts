@@ -20,6 +20,7 @@ import { MysqlConnection } from './mysql';
 import { PeerClient, type PeerAddress } from './peers';
 import { notReadyBecause } from './readiness';
 import { createAgentServer, listenOn } from './server';
+import { TlsReloader } from './tls-reload';
 
 declare const PXC_TLS_VERSION: string | undefined;
 const VERSION = typeof PXC_TLS_VERSION === 'string' ? PXC_TLS_VERSION : 'dev';
@@ -64,6 +65,7 @@ export class Agent {
   private readonly peers: PeerClient;
   private readonly member: Member;
   private readonly metrics;
+  private readonly reloader: TlsReloader;
   private replicas: number | undefined;
   private replicasAt = -Infinity;
   private status: WsrepStatus | undefined;
@@ -82,6 +84,15 @@ export class Agent {
     this.peers = new PeerClient(() => this.material.current());
     this.member = new Member({ member: flags.pod, newRoundId: () => randomBytes(6).toString('hex') });
     this.metrics = agentMetrics({ facts: () => this.facts, ready: () => this.notReady() === undefined, memory: () => process.memoryUsage() });
+    const { mysql } = flags;
+    this.reloader = new TlsReloader({
+      files: () => this.material.files(),
+      connect: (ca) => MysqlConnection.connect({ host: mysql.host, port: mysql.port, user: mysql.user, password: mysql.password, ca, timeoutMs: 5000 }),
+      database: { name: flags.database, namespace: flags.namespace, clusterDomain: flags.clusterDomain },
+      ordinal: flags.ordinal,
+      log: this.log,
+      metrics: { reloads: this.metrics.tlsReloads, refused: this.metrics.tlsRefused },
+    });
   }
 
   async run(): Promise<number> {
@@ -236,6 +247,8 @@ export class Agent {
     const expectsMysql = stage === undefined || stage === 'starting' || stage === 'running';
     this.status = expectsMysql ? await this.readStatus() : undefined;
     if (this.status) this.statusAt = monotonic();
+    // A renewed server certificate: checked, and reloaded in the running mysqld (tls-reload.ts).
+    if (this.status && !this.stopping) await this.reloader.check();
     const peers: MemberFacts[] = [];
     let decision: GaleraDecision | undefined;
     if (this.member.wantsPeers()) {
@@ -258,8 +271,11 @@ export class Agent {
     for (const action of actions) this.perform(action);
 
     const facts = this.member.facts({ dataDir: observed.dataDir, grastate: observed.grastate, mysql: this.status });
+    const tlsReload = this.reloader.facts();
+    if (facts && tlsReload) facts.tlsReload = tlsReload;
     this.facts = facts;
     if (this.member.exits > this.lastExits) {
+      this.reloader.restarted(); // the new mysqld read the files as they are now
       this.metrics.mysqldExits.inc({}, this.member.exits - this.lastExits);
       this.lastExits = this.member.exits;
     }
