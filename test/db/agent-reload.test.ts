@@ -60,8 +60,9 @@ const servedSql = async (i: number) => {
   const r = await probeServedCertificate({ host: '127.0.0.1', port: nodes[i]!.port, timeoutMs: 3000 });
   return r.certificate?.fingerprint256;
 };
-const servedGalera = async (i: number) => {
-  const f = pods[i]!.certFiles('server');
+/** The Galera port wants a client certificate: a member's whose files are good (`clientPod`). */
+const servedGalera = async (i: number, clientPod = i) => {
+  const f = pods[clientPod]!.certFiles('server');
   const colons = await servedCertificate(nodes[i]!.gcommPort!, 'galera', { cert: f.cert, key: f.key });
   return colons.toUpperCase();
 };
@@ -177,6 +178,7 @@ test('renewals swapped in the kubelet\'s way are served on the SQL port and the 
     }));
     for (let i = 0; i < 3; i++) {
       expect(await servedGalera(i)).toBe(next);
+      await waitUntil(`${DB}-${i}'s agent reports the renewal served`, async () => (reloaders[i]!.facts()?.served === next ? true : undefined), 5000, 50);
       expect(reloaders[i]!.facts()).toEqual({ served: next });
     }
   }
@@ -224,7 +226,7 @@ describe('bad renewals are refused: the old certificate stays served on both cha
     expect(reloaders[0]!.facts()).toMatchObject({ served: good, refused: { fingerprint: fp(bad['tls.crt']!), reason } });
     await sleep(2 * TICK_MS); // more ticks: still not loaded, reported once
     expect(await servedSql(0)).toBe(good);
-    expect(await servedGalera(0)).toBe(good);
+    expect(await servedGalera(0, 1)).toBe(good);
     expect(metrics.tlsRefused.get({ reason })).toBe(before + 1);
     expect(metrics.registry.text()).toContain(`pxc_tls_agent_tls_renewals_refused_total{reason="${reason}"}`);
     expect(nodes[0]!.serverPid()).toBe(pid);
