@@ -79,7 +79,8 @@ export class Agent {
   private readonly warned = new Map<string, string>();
 
   constructor(private readonly flags: AgentFlags, private readonly log: Logger, private readonly kube: AgentKube) {
-    this.material = new ServerMaterial(flags.paths.tls);
+    // A renewal the reloader refused is not served on the agent's port either.
+    this.material = new ServerMaterial(flags.paths.tls, undefined, undefined, (files) => this.reloader.accepts(files));
     this.files = new ContractFiles(flags.paths);
     this.peers = new PeerClient(() => this.material.current());
     this.member = new Member({ member: flags.pod, newRoundId: () => randomBytes(6).toString('hex') });

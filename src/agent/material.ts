@@ -59,15 +59,26 @@ export class ServerMaterial {
   private material: Material | undefined;
   private checkedAt = -Infinity;
 
-  constructor(private readonly dir: string, private readonly refreshMs = 10_000, private readonly monotonic = () => performance.now()) {}
+  /**
+   * `accept`: whether new files may replace the material held (the renewal check's verdict: a
+   * refused renewal is not served on the agent's port either); the first material is always taken.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly refreshMs = 10_000,
+    private readonly monotonic = () => performance.now(),
+    private readonly accept: (files: MaterialFiles) => boolean = () => true,
+  ) {}
 
   /** The material now; throws when the files are missing or do not parse (the pod cannot serve yet). */
   current(): Material {
     const now = this.monotonic();
     if (this.material && now - this.checkedAt < this.refreshMs) return this.material;
     this.checkedAt = now;
-    const { cert, key, ca, version } = this.files();
+    const files = this.files();
+    const { cert, key, ca, version } = files;
     if (this.material?.version === version) return this.material;
+    if (this.material && !this.accept(files)) return this.material;
     this.material = { cert, key, ca, cas: parseCertificates(ca), version };
     return this.material;
   }

@@ -68,6 +68,8 @@ describe('the agent reloads a verified renewal with what the running server can 
     await r.reloader.check();
     const renewed = filesOf(certs.leaf(ca, SANS));
     r.swap(renewed);
+    expect(r.reloader.accepts(renewed)).toBe(true); // judged before the tick reaches it
+    expect(r.reloader.accepts(filesOf(certs.leaf(ca, SANS), otherCa))).toBe(false);
     await r.reloader.check();
     await r.reloader.check();
     expect(r.statements).toEqual(['FLUSH SSL']);
@@ -86,6 +88,7 @@ describe('the agent reloads a verified renewal with what the running server can 
     expect(r.statements).toEqual([]);
     expect(r.reloader.facts()).toMatchObject({ served: old, refused: { fingerprint: fingerprintOf(bad.cert), reason: 'UntrustedIssuer' } });
     expect(r.counts.refused.get('UntrustedIssuer')).toBe(1); // once per swap, not per tick
+    expect(r.reloader.accepts(bad)).toBe(false); // not served on the agent's own port either
     expect(r.lines.join('')).not.toMatch(/BEGIN|PRIVATE/);
     // Then a good renewal arrives: it is loaded.
     r.swap(filesOf(certs.leaf(ca, SANS)));

@@ -63,12 +63,25 @@ export class TlsReloader {
   /** A version already judged: refused, or waiting for a restart; not tried again until the files change. */
   private settled: string | undefined;
   private retryAt = -Infinity;
+  /** The last version that passed the check (served, or pending a reload or restart). */
+  private verified: string | undefined;
   private readonly now: () => Date;
   private readonly monotonic: () => number;
 
   constructor(private readonly deps: TlsReloaderDeps) {
     this.now = deps.now ?? (() => new Date());
     this.monotonic = deps.monotonic ?? (() => performance.now());
+  }
+
+  /**
+   * May the agent's own port (and its peer client) take these files? Only what passes the same
+   * check: a refused renewal is served nowhere. Judged here when the tick has not judged it yet
+   * (mysqld may not be running); no report from this path, the tick's check reports.
+   */
+  accepts(files: MaterialFiles): boolean {
+    if (!this.served || files.version === this.served.version || files.version === this.verified) return true;
+    if (files.version === this.settled && this.state?.refused) return false;
+    return renewalViolation({ ...files, servedCa: this.served.ca, database: this.deps.database, ordinal: this.deps.ordinal, now: this.now() }) === null;
   }
 
   facts(): TlsReloadFacts | undefined {
@@ -114,6 +127,7 @@ export class TlsReloader {
       return;
     }
 
+    this.verified = files.version;
     let plan: ReloadPlan;
     const done: string[] = [];
     let session: SqlSession | undefined;
