@@ -4,7 +4,7 @@
  * default to KubeDB's mounts). Nothing below reads argv or the environment.
  */
 import { AGENT_PORT } from '../model/project';
-import { DB_ENV, DB_PORT, MOUNT, CERT_MOUNT_ROOT } from '../model/kubedb';
+import { DB_ENV, DB_PORT, DEFAULT_CLUSTER_DOMAIN, MOUNT, CERT_MOUNT_ROOT } from '../model/kubedb';
 import { memberOrdinal } from '../model/names';
 import { inClusterEndpoint, type ApiEndpoint } from './kube';
 
@@ -22,6 +22,8 @@ export interface AgentFlags {
   mysql: { host: string; port: number; user: string; password: string };
   api: ApiEndpoint;
   tickMs: number;
+  /** The cluster's DNS domain: a renewed server certificate must cover `<pod>.<db>-pods.<ns>.svc.<domain>`. */
+  clusterDomain: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -46,6 +48,7 @@ Flags:
   --token-file F, --api-ca-file F
   --peer NAME=HOST:PORT    where a member's agent listens (repeatable; default <pod>.<db>-pods.<ns>.svc:${AGENT_PORT})
   --tick D                 default 1s
+  --cluster-domain D       default ${DEFAULT_CLUSTER_DOMAIN} (the names a renewed server certificate must cover)
   --log-level LEVEL        debug, info, warn, error (default info)
 `;
 
@@ -75,7 +78,7 @@ export function parseAgentFlags(args: readonly string[], env: NodeJS.ProcessEnv)
     if (value === undefined) throw new AgentFlagError(`--${match[1]} needs a value`);
     values.set(match[1]!, [...(values.get(match[1]!) ?? []), value]);
   }
-  const known = ['scripts-dir', 'run-script-dir', 'data-dir', 'tls-dir', 'listen-address', 'mysql-address', 'api-server', 'token-file', 'api-ca-file', 'peer', 'tick', 'log-level'];
+  const known = ['scripts-dir', 'run-script-dir', 'data-dir', 'tls-dir', 'listen-address', 'mysql-address', 'api-server', 'token-file', 'api-ca-file', 'peer', 'tick', 'cluster-domain', 'log-level'];
   for (const name of values.keys()) if (!known.includes(name)) throw new AgentFlagError(`unknown flag --${name}; see pxc-tls agent --help`);
   const one = (name: string) => values.get(name)?.at(-1);
   const need = (name: string) => {
@@ -119,6 +122,7 @@ export function parseAgentFlags(args: readonly string[], env: NodeJS.ProcessEnv)
     mysql: { host: mysql.host || '127.0.0.1', port: mysql.port, user, password },
     api,
     tickMs: duration(one('tick') ?? '1s'),
+    clusterDomain: one('cluster-domain') ?? DEFAULT_CLUSTER_DOMAIN,
     logLevel: level as AgentFlags['logLevel'],
   };
 }

@@ -21,6 +21,7 @@ import { PeerClient, type PeerAddress } from './peers';
 import { notReadyBecause } from './readiness';
 import { RejoinClock, rejoinStatement } from './rejoin';
 import { createAgentServer, listenOn } from './server';
+import { TlsReloader } from './tls-reload';
 
 declare const PXC_TLS_VERSION: string | undefined;
 const VERSION = typeof PXC_TLS_VERSION === 'string' ? PXC_TLS_VERSION : 'dev';
@@ -65,6 +66,7 @@ export class Agent {
   private readonly peers: PeerClient;
   private readonly member: Member;
   private readonly metrics;
+  private readonly reloader: TlsReloader;
   private replicas: number | undefined;
   private replicasAt = -Infinity;
   private status: WsrepStatus | undefined;
@@ -79,11 +81,20 @@ export class Agent {
   private readonly warned = new Map<string, string>();
 
   constructor(private readonly flags: AgentFlags, private readonly log: Logger, private readonly kube: AgentKube) {
-    this.material = new ServerMaterial(flags.paths.tls);
+    // A renewal the reloader refused is not served on the agent's port either.
+    this.material = new ServerMaterial(flags.paths.tls, undefined, undefined, (files) => this.reloader.accepts(files));
     this.files = new ContractFiles(flags.paths);
     this.peers = new PeerClient(() => this.material.current());
     this.member = new Member({ member: flags.pod, newRoundId: () => randomBytes(6).toString('hex') });
     this.metrics = agentMetrics({ facts: () => this.facts, ready: () => this.notReady() === undefined, memory: () => process.memoryUsage() });
+    this.reloader = new TlsReloader({
+      files: () => this.material.files(),
+      connect: (ca) => this.connectMysql(5000, ca),
+      database: { name: flags.database, namespace: flags.namespace, clusterDomain: flags.clusterDomain },
+      ordinal: flags.ordinal,
+      log: this.log,
+      metrics: { reloads: this.metrics.tlsReloads, refused: this.metrics.tlsRefused },
+    });
   }
 
   async run(): Promise<number> {
@@ -183,11 +194,16 @@ export class Agent {
     }
   }
 
-  private async readStatus(): Promise<WsrepStatus | undefined> {
+  /** The member's mysqld as the monitor user, over TLS verified with `ca` (the mounted CA by default). */
+  private connectMysql(timeoutMs: number, ca: Buffer = this.material.current().ca): Promise<MysqlConnection> {
     const { mysql } = this.flags;
+    return MysqlConnection.connect({ host: mysql.host, port: mysql.port, user: mysql.user, password: mysql.password, ca, timeoutMs });
+  }
+
+  private async readStatus(): Promise<WsrepStatus | undefined> {
     let connection: MysqlConnection | undefined;
     try {
-      connection = await MysqlConnection.connect({ host: mysql.host, port: mysql.port, user: mysql.user, password: mysql.password, ca: this.material.current().ca, timeoutMs: 3000 });
+      connection = await this.connectMysql(3000);
       const rows = await connection.query("SHOW GLOBAL STATUS LIKE 'wsrep%'");
       const v = new Map(rows.map((r) => [r[0] ?? '', r[1] ?? '']));
       if (!v.has('wsrep_cluster_status')) return undefined;
@@ -214,10 +230,9 @@ export class Agent {
 
   /** mysqld runs but left every component (rejoin.ts): it connects to the cluster address again. */
   private async askToRejoin(): Promise<void> {
-    const { mysql } = this.flags;
     let connection: MysqlConnection | undefined;
     try {
-      connection = await MysqlConnection.connect({ host: mysql.host, port: mysql.port, user: mysql.user, password: mysql.password, ca: this.material.current().ca, timeoutMs: 30_000 });
+      connection = await this.connectMysql(30_000);
       const address = (await connection.query('SELECT @@GLOBAL.wsrep_cluster_address'))[0]?.[0];
       if (!address) return;
       this.log.warn('the member left every component; asking mysqld to connect to the cluster again', { clusterAddress: address });
@@ -257,6 +272,8 @@ export class Agent {
     this.status = expectsMysql ? await this.readStatus() : undefined;
     if (this.status) this.statusAt = monotonic();
     if (stage === 'running' && this.rejoin.due(this.status, now)) await this.askToRejoin();
+    // A renewed server certificate: checked, and reloaded in the running mysqld (tls-reload.ts).
+    if (this.status && !this.stopping) await this.reloader.check();
     const peers: MemberFacts[] = [];
     let decision: GaleraDecision | undefined;
     if (this.member.wantsPeers()) {
@@ -279,8 +296,11 @@ export class Agent {
     for (const action of actions) this.perform(action);
 
     const facts = this.member.facts({ dataDir: observed.dataDir, grastate: observed.grastate, mysql: this.status });
+    const tlsReload = this.reloader.facts();
+    if (facts && tlsReload) facts.tlsReload = tlsReload;
     this.facts = facts;
     if (this.member.exits > this.lastExits) {
+      this.reloader.restarted(); // the new mysqld read the files as they are now
       this.metrics.mysqldExits.inc({}, this.member.exits - this.lastExits);
       this.lastExits = this.member.exits;
     }

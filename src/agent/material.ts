@@ -5,7 +5,7 @@
  * at most every `refreshMs`.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCertificates } from '../tls/pem';
 
@@ -18,23 +18,73 @@ export interface Material {
   version: string;
 }
 
+/** The three files as they are now, unparsed, with the content hash that tells a swap. */
+export interface MaterialFiles {
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer;
+  version: string;
+}
+
+/**
+ * Reads tls.crt, tls.key and ca.crt of the volume; throws when one is missing. In a kubelet-written
+ * volume the three are read from the one directory `..data` points at, so a swap between two reads
+ * never mixes an old certificate with a new key (the old directory may vanish under us: read again).
+ */
+export function readMaterialFiles(dir: string): MaterialFiles {
+  for (let attempt = 0; ; attempt++) {
+    let base = dir;
+    try {
+      base = realpathSync(join(dir, '..data'));
+    } catch {
+      // not a kubelet atomic-writer volume: the files themselves
+    }
+    try {
+      return readFrom(base);
+    } catch (error) {
+      if (base === dir || attempt >= 2 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
+function readFrom(dir: string): MaterialFiles {
+  const cert = readFileSync(join(dir, 'tls.crt'));
+  const key = readFileSync(join(dir, 'tls.key'));
+  const ca = readFileSync(join(dir, 'ca.crt'));
+  const version = createHash('sha256').update(cert).update(key).update(ca).digest('hex').slice(0, 16);
+  return { cert, key, ca, version };
+}
+
 export class ServerMaterial {
   private material: Material | undefined;
   private checkedAt = -Infinity;
 
-  constructor(private readonly dir: string, private readonly refreshMs = 10_000, private readonly monotonic = () => performance.now()) {}
+  /**
+   * `accept`: whether new files may replace the material held (the renewal check's verdict: a
+   * refused renewal is not served on the agent's port either); the first material is always taken.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly refreshMs = 10_000,
+    private readonly monotonic = () => performance.now(),
+    private readonly accept: (files: MaterialFiles) => boolean = () => true,
+  ) {}
 
   /** The material now; throws when the files are missing or do not parse (the pod cannot serve yet). */
   current(): Material {
     const now = this.monotonic();
     if (this.material && now - this.checkedAt < this.refreshMs) return this.material;
     this.checkedAt = now;
-    const cert = readFileSync(join(this.dir, 'tls.crt'));
-    const key = readFileSync(join(this.dir, 'tls.key'));
-    const ca = readFileSync(join(this.dir, 'ca.crt'));
-    const version = createHash('sha256').update(cert).update(key).update(ca).digest('hex').slice(0, 16);
+    const files = this.files();
+    const { cert, key, ca, version } = files;
     if (this.material?.version === version) return this.material;
+    if (this.material && !this.accept(files)) return this.material;
     this.material = { cert, key, ca, cas: parseCertificates(ca), version };
     return this.material;
+  }
+
+  /** The files now, unparsed and unverified (the renewal check's input), read every call. */
+  files(): MaterialFiles {
+    return readMaterialFiles(this.dir);
   }
 }

@@ -20,6 +20,16 @@ describe('member facts', () => {
     ['a wsrep status missing a field', { ...facts, wsrep: { clusterStatus: 'Primary' } }, 'the member-facts document has an invalid wsrep'],
   ])('%s', (_name, value, error) => expect(parseMemberFacts(JSON.stringify(value))).toEqual({ ok: false, error }));
   test('text that is not JSON', () => expect(parseMemberFacts('{')).toEqual({ ok: false, error: 'the member-facts document is not JSON' }));
+  test('the certificate reload state round-trips: refused and needs-restart', () => {
+    const withReload: MemberFacts = { ...facts, tlsReload: { served: 'AA:01', pending: 'BB:02', needsRestart: true, reason: 'galera: no socket.ssl_reload', refused: { fingerprint: 'CC:03', reason: 'KeyMismatch', message: 'm' } } };
+    expect(parseMemberFacts(JSON.stringify(withReload))).toEqual({ ok: true, value: withReload });
+  });
+  test.each([
+    ['without served', { pending: 'x' }],
+    ['needsRestart not a boolean', { served: 'a', needsRestart: 'yes' }],
+    ['a refusal without its reason', { served: 'a', refused: { fingerprint: 'b', message: 'm' } }],
+  ])('an invalid tlsReload is refused: %s', (_name, tlsReload) =>
+    expect(parseMemberFacts(JSON.stringify({ ...facts, tlsReload }))).toEqual({ ok: false, error: 'the member-facts document has an invalid tlsReload' }));
 });
 
 describe('decision', () => {

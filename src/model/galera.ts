@@ -69,6 +69,23 @@ export interface MemberFacts {
   refused?: string;
   /** mysqld exits under run.sh's loop since the agent started. */
   mysqldExits: number;
+  /** The server certificate's reload after a renewal (issue 12.1): absent until the agent has looked. */
+  tlsReload?: TlsReloadFacts;
+}
+
+/**
+ * What the member serves against what its mounted files hold. Fingerprints are SHA-256 of the
+ * leaf (as `X509Certificate.fingerprint256`), never material. `pending`: verified, not yet served
+ * on every channel; `needsRestart`: a channel the running server cannot reload (the watcher's
+ * leader is to serialise the restarts); `refused`: a renewal the checks refused, not loaded.
+ */
+export interface TlsReloadFacts {
+  served: string;
+  pending?: string;
+  needsRestart?: boolean;
+  /** Why `pending` is not served yet (a channel that cannot reload, a failed statement). */
+  reason?: string;
+  refused?: { fingerprint: string; reason: string; message: string };
 }
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -156,6 +173,8 @@ export function parseMemberFacts(text: string): Parsed<MemberFacts> {
   if (wsrep === null) return bad('wsrep');
   if (v.refused !== undefined && !isString(v.refused)) return bad('refused');
   if (!isInt(v.mysqldExits) || v.mysqldExits < 0) return bad('mysqldExits');
+  const tlsReload = parseTlsReload(v.tlsReload);
+  if (tlsReload === null) return bad('tlsReload');
   const facts: MemberFacts = {
     protocol: GALERA_PROTOCOL, member: v.member, round: v.round, stage: v.stage as Stage, dataDir: v.dataDir as DataDirKind,
     safeToBootstrap: v.safeToBootstrap, mysqldExits: v.mysqldExits,
@@ -165,7 +184,33 @@ export function parseMemberFacts(text: string): Parsed<MemberFacts> {
   if (v.seqnoSource !== undefined) facts.seqnoSource = v.seqnoSource as 'grastate' | 'recovered';
   if (wsrep) facts.wsrep = wsrep;
   if (v.refused !== undefined) facts.refused = v.refused as string;
+  if (tlsReload) facts.tlsReload = tlsReload;
   return { ok: true, value: facts };
+}
+
+/** undefined: absent; null: present but invalid. */
+function parseTlsReload(v: unknown): TlsReloadFacts | undefined | null {
+  if (v === undefined) return undefined;
+  if (!isObject(v) || !isString(v.served)) return null;
+  const out: TlsReloadFacts = { served: v.served };
+  if (v.pending !== undefined) {
+    if (!isString(v.pending)) return null;
+    out.pending = v.pending;
+  }
+  if (v.needsRestart !== undefined) {
+    if (typeof v.needsRestart !== 'boolean') return null;
+    out.needsRestart = v.needsRestart;
+  }
+  if (v.reason !== undefined) {
+    if (!isString(v.reason)) return null;
+    out.reason = v.reason;
+  }
+  if (v.refused !== undefined) {
+    const r = v.refused;
+    if (!isObject(r) || !isString(r.fingerprint) || !isString(r.reason) || !isString(r.message)) return null;
+    out.refused = { fingerprint: r.fingerprint, reason: r.reason, message: r.message };
+  }
+  return out;
 }
 
 function parseOrder(v: unknown): BootstrapOrder | null {

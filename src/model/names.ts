@@ -102,6 +102,18 @@ export function memberOrdinal(db: string, pod: string): number | undefined {
 
 /** The loopback name a pod's own processes reach mysqld by: every member's certificate may carry it. */
 export const LOCALHOST = 'localhost';
+/** The loopback address the same processes (the agent, the exporter's `host=127.0.0.1`) use. */
+export const LOOPBACK_IP = '127.0.0.1';
+
+/**
+ * The names one member's server certificate must cover: its pod DNS name under the governing
+ * Service (Galera peers and SST use it), the same with the cluster domain, `localhost` and
+ * `127.0.0.1` — what the watcher's gate requires and the agent checks a renewal against.
+ */
+export function memberServerNames(db: string, namespace: string, ordinal: number, clusterDomain: string): { dnsNames: string[]; ipAddresses: string[] } {
+  const peer = peerDNS(db, namespace, ordinal);
+  return { dnsNames: [peer, `${peer}.${clusterDomain}`, LOCALHOST], ipAddresses: [LOOPBACK_IP] };
+}
 
 /** A Service in every form cluster DNS answers for it: `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc`, `<svc>.<ns>.svc.<domain>`. */
 function serviceDomains(service: string, namespace: string, clusterDomain: string): string[] {

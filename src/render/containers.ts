@@ -8,7 +8,7 @@
 import type { V1Container, V1EnvVar, V1ResourceRequirements, V1SecurityContext } from '@kubernetes/client-node';
 import { isPlainObject } from '../krm/types';
 import {
-  CertAlias, CONTAINER, DB_COMMAND, DB_ENV, DB_PORT, DB_PORT_NAME, DB_RUN_SCRIPT, EXPORTER_CONFIG_KEY, EXPORTER_PORT_NAME, GALERA_PORTS, MOUNT, RESIZE_POLICY, VOLUME,
+  DEFAULT_CLUSTER_DOMAIN, CertAlias, CONTAINER, DB_COMMAND, DB_ENV, DB_PORT, DB_PORT_NAME, DB_RUN_SCRIPT, EXPORTER_CONFIG_KEY, EXPORTER_PORT_NAME, GALERA_PORTS, MOUNT, RESIZE_POLICY, VOLUME,
 } from '../model/kubedb';
 import { AGENT_CONTAINER, AGENT_PORT, AGENT_PORT_NAME, SERVER_CA_VOLUME } from '../model/project';
 import { DatabaseModel } from './resolve';
@@ -140,7 +140,8 @@ export function agentContainer(model: DatabaseModel): V1Container {
   return {
     name: AGENT_CONTAINER,
     image: model.options.images.agent ?? '',
-    args: ['agent'],
+    // The agent checks renewed server certificates for the pods' names under the cluster domain.
+    args: ['agent', ...(model.options.clusterDomain !== DEFAULT_CLUSTER_DOMAIN ? [`--cluster-domain=${model.options.clusterDomain}`] : [])],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },

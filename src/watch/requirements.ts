@@ -4,7 +4,7 @@
  * server certificate must cover — computed with the render core's naming code.
  */
 import { CERT_ALIASES, CertAlias, LABEL, TLS_VOLUME } from '../model/kubedb';
-import { governingServiceName, peerDNS } from '../model/names';
+import { governingServiceName, LOCALHOST, LOOPBACK_IP, memberServerNames } from '../model/names';
 import { SCHEDULING_GATE } from '../model/project';
 import type { SecretRequirement } from '../tls/verdict';
 import type { PodObject } from './types';
@@ -45,8 +45,8 @@ function ordinalOf(podName: string, db: string): number | undefined {
 }
 
 /** The loopback names every server certificate must cover: the pod's own processes connect over them. */
-export const LOOPBACK_DNS_NAMES = ['localhost'];
-export const LOOPBACK_IP_ADDRESSES = ['127.0.0.1'];
+export const LOOPBACK_DNS_NAMES = [LOCALHOST];
+export const LOOPBACK_IP_ADDRESSES = [LOOPBACK_IP];
 
 /**
  * The names the server certificate must cover for one pod: its own DNS name under the governing
@@ -57,7 +57,8 @@ export const LOOPBACK_IP_ADDRESSES = ['127.0.0.1'];
 export function serverNamesFor(pod: PodObject, db: string, clusterDomain: string): { dnsNames: string[]; ipAddresses: string[] } {
   const namespace = pod.metadata.namespace ?? '';
   const ordinal = ordinalOf(pod.metadata.name, db);
-  const peer = ordinal !== undefined ? peerDNS(db, namespace, ordinal) : `${pod.metadata.name}.${governingServiceName(db)}.${namespace}.svc`;
+  if (ordinal !== undefined) return memberServerNames(db, namespace, ordinal, clusterDomain);
+  const peer = `${pod.metadata.name}.${governingServiceName(db)}.${namespace}.svc`;
   return { dnsNames: [peer, `${peer}.${clusterDomain}`, ...LOOPBACK_DNS_NAMES], ipAddresses: [...LOOPBACK_IP_ADDRESSES] };
 }
 
