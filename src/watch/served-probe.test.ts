@@ -1,10 +1,10 @@
 // The probe against peers that are not MySQL servers: a closed port, a listener that never
 // speaks, another protocol, a server that refuses the client before its greeting (the bytes
-// MariaDB sends a blocked host, captured in mysql-handshake.test.ts). What a real server serves,
+// MariaDB sends a blocked host, captured in src/mysql/packets.test.ts). What a real server serves,
 // and how it ends the connection, is tested on MariaDB in test/db/served.test.ts.
 import { createServer, type Server, type Socket } from 'node:net';
-import { packet } from './mysql-handshake';
-import { probeServedCertificate, ProbeError } from './served-probe';
+import { CAPABILITY, packet, sslRequest } from '../mysql/packets';
+import { probeCapabilities, probeLogin, probeServedCertificate, ProbeError, PROBE_AUTH_PLUGIN, PROBE_USER } from './served-probe';
 
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
@@ -61,4 +61,22 @@ test('a server that refuses the client before its greeting is reported with its 
 test('a server that closes right after connecting gave no greeting', async () => {
   const port = await listen((s) => s.end());
   expect((await failure(port)).kind).toBe('protocol');
+});
+
+describe('the probe\'s packets', () => {
+  // MariaDB 10.11.19's capabilities, TLS offered (from the greeting src/mysql/packets.test.ts parses).
+  const server = 0x81fffffe;
+
+  test('the probe asks for TLS only when upgrading, and never for more than the server offers', () => {
+    expect(probeCapabilities(server, true) & CAPABILITY.SSL).toBe(CAPABILITY.SSL);
+    expect(probeCapabilities(server, false) & CAPABILITY.SSL).toBe(0);
+    expect(probeCapabilities(CAPABILITY.PROTOCOL_41, true)).toBe(CAPABILITY.PROTOCOL_41);
+  });
+
+  test('its login names the probe\'s account, an empty password and the plugin, after the SSLRequest\'s head', () => {
+    const capabilities = probeCapabilities(server, true);
+    const response = probeLogin(capabilities);
+    expect(response.subarray(0, 32).equals(sslRequest(capabilities))).toBe(true);
+    expect(response.subarray(32).toString('latin1')).toBe(`${PROBE_USER}\0\0${PROBE_AUTH_PLUGIN}\0`);
+  });
 });

@@ -2,17 +2,43 @@
  * Reads the certificate a database pod serves, the way a client sees it: a TCP connection to its
  * SQL port, the server's greeting, an SSLRequest, the TLS handshake (no verification: the point
  * is to see what is served, whatever it is), the peer certificate — then a login as an account
- * that does not exist, so the server closes the connection as a failed login and never counts it
- * toward blocking the watcher's host (mysql-handshake.ts says why). No credentials, no query.
+ * that does not exist, so the server closes the connection as a failed login. No credentials, no
+ * query. The packets and the TLS upgrade are src/mysql's, shared with the agent's client.
+ *
+ * Why log in at all, with no credentials: a client that closes after the TLS handshake has
+ * "interrupted" the handshake, and MySQL and MariaDB count each one against the client's host
+ * (performance_schema.host_cache SUM_CONNECT_ERRORS); after max_connect_errors of them (100 by
+ * default) the host is blocked ("Host … is blocked because of many connection errors") — the
+ * watcher, probing every minute, would be locked out within two hours. A failed login is not an
+ * interrupted handshake and is not counted (measured on MariaDB 10.11: test/db/served.test.ts).
  *
  * Its own sockets, one per probe: nothing is shared with the connection pool to the API server.
  */
 import type { X509Certificate } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import { connect as netConnect } from 'node:net';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import {
-  clientCapabilities, CAPABILITY, handshakeResponse, packet, PacketReader, parseError, parseGreeting, ProtocolError, REPLY, ServerError, sslRequest,
-} from './mysql-handshake';
+  CAPABILITY, clientCapabilities, COMMAND, handshakeResponse, NATIVE_PASSWORD, parseError, parseGreeting, ProtocolError, REPLY, ServerError,
+} from '../mysql/packets';
+import { Packets, tlsHandshake, upgradeToTls } from '../mysql/wire';
+
+/** The account the probe "logs in" as: it must not exist, so the login fails (and the server's log says who tried). */
+export const PROBE_USER = 'pxc-tls-probe';
+/** The authentication method the probe names; the server may switch to another (answered with an empty response). */
+export const PROBE_AUTH_PLUGIN = NATIVE_PASSWORD;
+/** Greetings and login replies are small; anything larger is not a MySQL server talking. */
+const MAX_PAYLOAD = 64 * 1024;
+
+/** The capabilities the probe asks for, within what the server offers (SSL only when upgrading). */
+export function probeCapabilities(server: number, tls: boolean): number {
+  const wanted = CAPABILITY.LONG_PASSWORD | CAPABILITY.PROTOCOL_41 | CAPABILITY.SECURE_CONNECTION | CAPABILITY.PLUGIN_AUTH | (tls ? CAPABILITY.SSL : 0);
+  return clientCapabilities(wanted, server);
+}
+
+/** Protocol::HandshakeResponse41 for PROBE_USER with an empty authentication response. */
+export function probeLogin(capabilities: number): Buffer {
+  return handshakeResponse(capabilities, { user: PROBE_USER, auth: Buffer.alloc(0), plugin: PROBE_AUTH_PLUGIN });
+}
 
 export interface ProbeTarget {
   host: string;
@@ -39,68 +65,6 @@ export type ProbeFailure = 'connect' | 'timeout' | 'refused' | 'protocol' | 'tls
 export class ProbeError extends Error {
   constructor(readonly kind: ProbeFailure, message: string, readonly code?: number) {
     super(message);
-  }
-}
-
-/** A socket's packets, awaited one at a time; the socket may be replaced by its TLS upgrade. */
-class Packets {
-  private readonly reader = new PacketReader();
-  private wake: (() => void) | undefined;
-  private failure: Error | undefined;
-  private closed = false;
-  private socket!: Socket;
-  private readonly onData = (chunk: Buffer) => {
-    this.reader.push(chunk);
-    this.notify();
-  };
-  private readonly onError = (error: Error) => {
-    this.failure ??= error;
-    this.notify();
-  };
-  private readonly onClose = () => {
-    this.closed = true;
-    this.notify();
-  };
-
-  constructor(socket: Socket) {
-    this.use(socket);
-  }
-
-  /** Reads from `socket` from now on (the TLS socket after the upgrade). */
-  use(socket: Socket): void {
-    if (this.socket) this.socket.off('data', this.onData).off('error', this.onError).off('close', this.onClose);
-    this.socket = socket;
-    socket.on('data', this.onData).on('error', this.onError).on('close', this.onClose);
-  }
-
-  /** Stops reading the plain socket without consuming what follows (the TLS handshake). */
-  detach(): void {
-    this.socket.off('data', this.onData).off('error', this.onError).off('close', this.onClose);
-  }
-
-  private notify(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-
-  /** The next packet; undefined once the server has closed the connection. */
-  async next(): Promise<{ seq: number; payload: Buffer } | undefined> {
-    for (;;) {
-      const p = this.reader.next();
-      if (p) return p;
-      if (this.failure) throw this.failure;
-      if (this.closed) return undefined;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  pending(): number {
-    return this.reader.pending();
-  }
-
-  send(seq: number, payload: Buffer): void {
-    this.socket.write(packet(seq, payload));
   }
 }
 
@@ -134,33 +98,26 @@ export async function probeServedCertificate(target: ProbeTarget): Promise<Probe
     }).catch((error: Error) => {
       throw new ProbeError(timedOut ? 'timeout' : 'connect', `cannot connect to ${where}: ${timedOut ? `no connection within ${target.timeoutMs} ms` : error.message}`);
     });
-    const packets = new Packets(plain);
+    const packets = new Packets(plain, MAX_PAYLOAD);
     const first = await packets.next();
     if (!first) throw new ProbeError('protocol', `${where} closed the connection before its greeting`);
     const greeting = parseGreeting(first.payload);
     const tls = (greeting.capabilities & CAPABILITY.SSL) !== 0;
-    const capabilities = clientCapabilities(greeting.capabilities, tls);
+    const capabilities = probeCapabilities(greeting.capabilities, tls);
     let seq = first.seq + 1;
     let certificate: X509Certificate | undefined;
     let handshakeMs = elapsed();
     if (tls) {
-      packets.send(seq++, sslRequest(capabilities));
-      if (packets.pending() > 0) throw new ProbeError('protocol', `${where} sent data after its greeting, before the TLS upgrade`);
-      packets.detach();
       // No verification: the probe reports what is served, whatever it is; the comparison judges it.
       sharedContext ??= createSecureContext({});
-      secure = tlsConnect({ socket: plain, rejectUnauthorized: false, secureContext: sharedContext });
+      secure = upgradeToTls(packets, seq++, capabilities, { rejectUnauthorized: false, secureContext: sharedContext });
       secure.on('error', () => {}); // as above
-      await new Promise<void>((resolve, reject) => {
-        secure!.once('secureConnect', resolve);
-        secure!.once('error', reject);
-      }).catch((error: Error) => {
+      await tlsHandshake(secure).catch((error: Error) => {
         throw new ProbeError(timedOut ? 'timeout' : 'tls', `TLS handshake with ${where} failed: ${timedOut ? `not done within ${target.timeoutMs} ms` : error.message}`);
       });
       certificate = secure.getPeerX509Certificate();
       handshakeMs = elapsed();
       if (!certificate) throw new ProbeError('tls', `${where} presented no certificate`);
-      packets.use(secure);
     }
     const ended = await failLogin(packets, seq, capabilities);
     return { serverVersion: greeting.serverVersion, ...(certificate ? { certificate } : {}), ended, handshakeMs };
@@ -183,7 +140,7 @@ export async function probeServedCertificate(target: ProbeTarget): Promise<Probe
  * account of that name exists without a password: the probe says goodbye with COM_QUIT).
  */
 async function failLogin(packets: Packets, firstSeq: number, capabilities: number): Promise<ProbeResult['ended']> {
-  packets.send(firstSeq, handshakeResponse(capabilities));
+  packets.send(firstSeq, probeLogin(capabilities));
   for (let round = 0; round < MAX_LOGIN_ROUNDS; round++) {
     const reply = await packets.next();
     if (!reply) return 'closed';
@@ -193,7 +150,7 @@ async function failLogin(packets: Packets, firstSeq: number, capabilities: numbe
       return 'denied';
     }
     if (type === REPLY.OK) {
-      packets.send(0, Buffer.from([0x01])); // COM_QUIT
+      packets.send(0, Buffer.from([COMMAND.QUIT]));
       return 'accepted';
     }
     // An authentication switch or more data: answer with an empty response and read on.

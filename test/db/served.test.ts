@@ -9,7 +9,7 @@ import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { createLogger } from '../../src/watch/log';
 import { Registry, watcherMetrics } from '../../src/watch/metrics';
-import { packet, PacketReader, sslRequest, CAPABILITY } from '../../src/watch/mysql-handshake';
+import { packet, PacketReader, sslRequest, CAPABILITY } from '../../src/mysql/packets';
 import { RenewalMonitor } from '../../src/watch/renewal';
 import { renewalMetrics } from '../../src/watch/renewal-metrics';
 import { probeServedCertificate, ProbeError } from '../../src/watch/served-probe';
