@@ -41,6 +41,16 @@ async function status(member: string, variable: string): Promise<string> {
   return (await sql(member, `SHOW GLOBAL STATUS LIKE '${variable}'`)).trim().split('\t')[1] ?? '';
 }
 
+/**
+ * The member's component in one statement: read apart, a member leaving the group between the two
+ * reads answers "Primary", then the size of the one-member non-Primary view it leaves into.
+ */
+async function component(member: string): Promise<{ status: string; size: number }> {
+  const rows = (await sql(member, "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status', 'wsrep_cluster_size')")).trim().split('\n');
+  const value = (name: string) => rows.map((r) => r.split('\t')).find(([k]) => k === name)?.[1] ?? '';
+  return { status: value('wsrep_cluster_status'), size: Number(value('wsrep_cluster_size')) };
+}
+
 /** SIGKILL of mysqld inside the database container (run.sh's loop stays: the container lives on). */
 async function killMysqld(member: string): Promise<void> {
   await kubelet.pod(ns, member).execOk('perconaxtradb', ['sh', '-c', 'for d in /proc/[0-9]*; do case "$(cat "$d/comm" 2>/dev/null)" in mysqld|mariadbd) kill -KILL "${d#/proc/}";; esac; done']);
@@ -263,7 +273,8 @@ test('a rolling change of the template with a client writing throughout: one mem
     while (writing) {
       for (const m of members) {
         try {
-          if ((await status(m, 'wsrep_cluster_status')) === 'Primary') minSize = Math.min(minSize, Number(await status(m, 'wsrep_cluster_size')));
+          const c = await component(m);
+          if (c.status === 'Primary') minSize = Math.min(minSize, c.size);
         } catch { /* that member is the one restarting */ }
       }
       await sleep(500);
