@@ -123,6 +123,20 @@ export interface GaleraDecision {
   previousBootstrap?: BootstrapOrder;
 }
 
+/**
+ * An order to restart one member's mysqld so that it reads a renewed certificate that a channel of
+ * the running server cannot reload (issue 12.1's fallback). At most one stands at a time; the
+ * member executes it only in the round it names and only while it reports `pending` equal to
+ * `fingerprint`, so an order is executed at most once, whoever leads meanwhile.
+ */
+export interface RestartOrder {
+  member: string;
+  /** The member's round the order is for: a restart ends the round, and with it the order. */
+  round: string;
+  /** The pending fingerprint the restart is to serve. */
+  fingerprint: string;
+}
+
 /** A user's request to bootstrap one member, read from `<db>-pxc-tls-force-bootstrap`. */
 export interface ForceBootstrap {
   member: string;
