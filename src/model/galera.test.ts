@@ -38,6 +38,20 @@ describe('decision', () => {
     expect(parseDecision(JSON.stringify({ ...decision, phase: 'running' }))).toEqual({ ok: false, error: 'the decision has an invalid bootstrap (present exactly in phase bootstrap)' }));
   test('a script that is not one of the init image\'s run scripts is refused', () =>
     expect(parseDecision(JSON.stringify({ ...decision, bootstrap: { ...decision.bootstrap, script: 'rm -rf /' } })).ok).toBe(false));
+  const running: GaleraDecision = { ...decision, phase: 'running', bootstrap: undefined, restart: { member: 'db-2', round: 'r2', fingerprint: 'AA:01' } };
+  delete running.bootstrap;
+  test('a restart order round-trips in phase running', () => expect(parseDecision(JSON.stringify(running))).toEqual({ ok: true, value: running }));
+  test('a restart order outside phase running is refused', () =>
+    expect(parseDecision(JSON.stringify({ ...decision, restart: running.restart }))).toEqual({ ok: false, error: 'the decision has an invalid restart (present only in phase running)' }));
+  test.each([
+    ['without a round', { member: 'db-2', fingerprint: 'AA' }],
+    ['with an empty fingerprint', { member: 'db-2', round: 'r', fingerprint: '' }],
+  ])('an invalid restart order is refused: %s', (_name, restart) =>
+    expect(parseDecision(JSON.stringify({ ...running, restart }))).toEqual({ ok: false, error: 'the decision has an invalid restart' }));
+  test('a reader that predates the restart order keeps only the fields it knows (why no protocol bump): unknown fields are dropped, not refused', () => {
+    const parsed = parseDecision(JSON.stringify({ ...running, restart: undefined, somethingNewer: { x: 1 } }));
+    expect(parsed).toEqual({ ok: true, value: { ...running, restart: undefined } });
+  });
 });
 
 describe('force-bootstrap request', () => {

@@ -121,6 +121,12 @@ export interface GaleraDecision {
   consumedOverrides: string[];
   /** The last bootstrap order that completed or ended, for the record. */
   previousBootstrap?: BootstrapOrder;
+  /**
+   * A certificate restart order (at most one), only in phase `running`. Optional and added
+   * without a protocol bump: an agent or watcher of protocol 1 that predates it ignores the field
+   * (the parsers keep known fields only), so it never restarts anything — the old behaviour.
+   */
+  restart?: RestartOrder;
 }
 
 /**
@@ -264,6 +270,12 @@ export function parseDecision(text: string): Parsed<GaleraDecision> {
     const order = parseOrder(v.previousBootstrap);
     if (!order) return bad('previousBootstrap');
     decision.previousBootstrap = order;
+  }
+  if (v.restart !== undefined) {
+    const r = v.restart;
+    if (!isObject(r) || !isString(r.member) || r.member === '' || !isString(r.round) || r.round === '' || !isString(r.fingerprint) || r.fingerprint === '') return bad('restart');
+    if (decision.phase !== 'running') return bad('restart (present only in phase running)');
+    decision.restart = { member: r.member, round: r.round, fingerprint: r.fingerprint };
   }
   return { ok: true, value: decision };
 }

@@ -20,7 +20,7 @@
  *     lose the other's commits.
  */
 import { INIT_SCRIPT } from '../model/kubedb';
-import { isPrimary, type BootstrapOrder, type ForceBootstrap, type GaleraDecision, type MemberFacts, type Phase } from '../model/galera';
+import { isPrimary, type BootstrapOrder, type ForceBootstrap, type GaleraDecision, type MemberFacts, type Phase, type RestartOrder } from '../model/galera';
 
 export interface MemberView {
   /** `<db>-<ordinal>` */
@@ -47,6 +47,8 @@ export interface Verdict {
   reason: string;
   /** A force-bootstrap nonce to record as consumed (acted on or refused). */
   consume?: string;
+  /** A certificate restart order (restart-decider.ts), only in phase running. */
+  restart?: RestartOrder;
 }
 
 const list = (names: string[]): string => names.join(', ');

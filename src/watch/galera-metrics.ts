@@ -7,6 +7,7 @@ export function galeraMetrics(registry: Registry, phases: () => Map<string, numb
       [...phases().entries()].map(([phase, value]) => ({ labels: { phase }, value })))),
     decisions: registry.register(new Counter('pxc_tls_galera_decisions_total', 'Galera decisions written to a <db>-pxc-tls-galera ConfigMap, by phase.')),
     orders: registry.register(new Counter('pxc_tls_galera_bootstrap_orders_total', 'Bootstrap orders given, by init-image script.')),
+    restartOrders: registry.register(new Counter('pxc_tls_galera_restart_orders_total', 'Certificate restart orders given (one member at a time restarts mysqld to serve a renewed certificate a channel cannot reload).')),
     conflicts: registry.register(new Counter('pxc_tls_galera_write_conflicts_total', 'Decision writes refused because the ConfigMap changed since it was read (HTTP 409).')),
     apiErrors: registry.register(new Counter('pxc_tls_galera_api_errors_total', 'Failed API calls of the Galera reconcile, by operation.')),
   };

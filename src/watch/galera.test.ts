@@ -182,3 +182,31 @@ test('nextDecision: a new order raises the sequence and files the ended one as p
   expect(running.previousBootstrap).toEqual(first.bootstrap);
   expect(again.previousBootstrap).toEqual(first.bootstrap);
 });
+
+test('certificate restarts: one member at a time through the decisions ConfigMap, the next once the previous is Synced again', async () => {
+  const synced = (size = 3) => ({ stage: 'running' as const, dataDir: 'initialised' as const, wsrep: { clusterStatus: 'Primary', localState: 'Synced', clusterSize: size, clusterStateUuid: U1 } });
+  const needs = { tlsReload: { served: 'AA:OLD', pending: 'BB:NEW', needsRestart: true, reason: 'galera: no socket.ssl_reload' } };
+  const pods = [member(0, { ...synced(), ...needs }), member(1, { ...synced(), ...needs }), member(2, { ...synced(), ...needs })];
+  const { api, controller, registry } = setup(pods);
+  expect(await controller.reconcile(`${NS}/${DB}`)).toEqual({ recheckAfterMs: 5000 });
+  expect(api.decision()).toMatchObject({ phase: 'running', restart: { member: 'orders-2', round: 'r-orders-2', fingerprint: 'BB:NEW' } });
+  expect(api.configMaps.get(CM)!.data!.restart).toBe('orders-2 restarts mysqld in round r-orders-2 to serve certificate BB:NEW');
+  expect(api.events.map((e) => e.reason)).toEqual(['CertificateRestartOrdered']);
+  expect(registry.text()).toMatch(/pxc_tls_galera_restart_orders_total 1/);
+
+  // orders-2 restarts: a new round, not Synced yet; the others in a component of 2 → no next order.
+  pods[0] = member(0, { ...synced(2), ...needs });
+  pods[1] = member(1, { ...synced(2), ...needs });
+  pods[2] = member(2, { round: 'r2-next', stage: 'starting', dataDir: 'initialised', tlsReload: { served: 'BB:NEW' } });
+  await controller.reconcile(`${NS}/${DB}`);
+  expect(api.decision()!.restart).toBeUndefined();
+  expect(api.decision()!.reason).toMatch(/certificate restart over: orders-2 restarted/);
+
+  // Back Synced in the full component → the next, highest ordinal first.
+  pods[0] = member(0, { ...synced(), ...needs });
+  pods[1] = member(1, { ...synced(), ...needs });
+  pods[2] = member(2, { round: 'r2-next', ...synced(), tlsReload: { served: 'BB:NEW' } });
+  await controller.reconcile(`${NS}/${DB}`);
+  expect(api.decision()!.restart).toEqual({ member: 'orders-1', round: 'r-orders-1', fingerprint: 'BB:NEW' });
+  expect(registry.text()).toMatch(/pxc_tls_galera_restart_orders_total 2/);
+});

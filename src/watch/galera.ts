@@ -15,6 +15,7 @@ import { forceBootstrapName, galeraDecisionsName, memberName } from '../model/na
 import { LABEL } from '../model/kubedb';
 import { GALERA_PROTOCOL, parseDecision, parseForceBootstrap, parseMemberFacts, type BootstrapOrder, type ForceBootstrap, type GaleraDecision, type Phase } from '../model/galera';
 import { decide, type MemberView, type Verdict } from './galera-decider';
+import { decideRestart } from './restart-decider';
 import type { Logger } from '../observe/log';
 import type { EventObject } from './record';
 import { rfc3339 } from './record';
@@ -74,6 +75,7 @@ export function nextDecision(current: GaleraDecision | undefined, verdict: Verdi
     consumedOverrides: [...(current?.consumedOverrides ?? []), ...(verdict.consume && !current?.consumedOverrides.includes(verdict.consume) ? [verdict.consume] : [])].slice(-CONSUMED_KEPT),
   };
   if (verdict.bootstrap) decision.bootstrap = verdict.bootstrap;
+  if (verdict.restart && verdict.phase === 'running') decision.restart = verdict.restart;
   const ended = current?.bootstrap && !sameOrder(current.bootstrap, verdict.bootstrap) ? current.bootstrap : current?.previousBootstrap;
   if (ended) decision.previousBootstrap = ended;
   return decision;
@@ -95,7 +97,15 @@ export function decisionData(decision: GaleraDecision): Record<string, string> {
     leader: `${decision.leader.identity} (term ${decision.leader.term})`,
   };
   if (decision.bootstrap) data.bootstrap = `${decision.bootstrap.member} runs ${decision.bootstrap.script} in round ${decision.bootstrap.round} (order ${decision.sequence})`;
+  if (decision.restart) data.restart = `${decision.restart.member} restarts mysqld in round ${decision.restart.round} to serve certificate ${decision.restart.fingerprint}`;
   return data;
+}
+
+/** The bootstrap verdict with the certificate restart decision folded in (phase running only). */
+export function withRestart(verdict: Verdict, replicas: number, members: MemberView[], current: GaleraDecision | undefined): Verdict {
+  const restart = decideRestart({ replicas, members, bootstrapping: verdict.phase !== 'running', ...(current?.restart ? { current: current.restart } : {}) });
+  const reason = restart.reason ? `${verdict.reason}; ${restart.reason}` : verdict.reason;
+  return { ...verdict, reason, ...(restart.order ? { restart: restart.order } : {}) };
 }
 
 export class GaleraController {
@@ -167,11 +177,12 @@ export class GaleraController {
     }
     const force = await this.forceRequest(namespace, name, log);
     const members: MemberView[] = Array.from({ length: replicas }, (_, ordinal) => this.memberView(pods, name, ordinal));
-    const verdict = decide({ replicas, members, ...(current ? { current } : {}), ...(force ? { force } : {}) });
+    const verdict = withRestart(decide({ replicas, members, ...(current ? { current } : {}), ...(force ? { force } : {}) }), replicas, members, current);
     const leader = deps.leadership();
     const next = nextDecision(current, verdict, leader, replicas);
     this.phases.set(key, next.phase);
-    const recheck: WorkResult = next.phase === 'running' ? undefined : { recheckAfterMs: deps.recheckMs ?? 5_000 };
+    // A standing restart order is looked at again without events too (its member's facts may lag).
+    const recheck: WorkResult = next.phase === 'running' && !next.restart ? undefined : { recheckAfterMs: deps.recheckMs ?? 5_000 };
     if (sameDecision(current, next)) return recheck;
     if (current && current.leader.term > leader.term && current.leader.identity !== leader.identity) {
       log.warn('a leader of a later term wrote the decisions; standing down', { theirs: current.leader, ours: leader });
@@ -206,8 +217,10 @@ export class GaleraController {
     deps.metrics.decisions.inc({ phase: next.phase });
     const newOrder = next.bootstrap && !sameOrder(next.bootstrap, current?.bootstrap);
     if (newOrder) deps.metrics.orders.inc({ script: next.bootstrap!.script });
+    const newRestart = next.restart && JSON.stringify(next.restart) !== JSON.stringify(current?.restart ?? null);
+    if (newRestart) deps.metrics.restartOrders.inc();
     log.info(`decision: ${next.phase}`, { decision: next, members: members.map((m) => ({ member: m.name, pod: m.pod, facts: m.facts, error: m.factsError })) });
-    if (newOrder || current?.phase !== next.phase || verdict.consume) await this.event(namespace, sts, next, log);
+    if (newOrder || newRestart || current?.phase !== next.phase || verdict.consume) await this.event(namespace, sts, next, log);
     return recheck;
   }
 
@@ -245,9 +258,9 @@ export class GaleraController {
   }
 
   private async event(namespace: string, sts: StatefulSetObject, decision: GaleraDecision, log: Logger): Promise<void> {
-    const reason = { running: 'GaleraPrimaryComponent', waiting: 'GaleraWaiting', bootstrap: 'GaleraBootstrapOrdered', blocked: 'GaleraBootstrapBlocked' }[decision.phase];
+    const reason = decision.restart ? 'CertificateRestartOrdered' : { running: 'GaleraPrimaryComponent', waiting: 'GaleraWaiting', bootstrap: 'GaleraBootstrapOrdered', blocked: 'GaleraBootstrapBlocked' }[decision.phase];
     const now = rfc3339(this.deps.now());
-    const order = decision.bootstrap ? `${decision.bootstrap.member} runs ${decision.bootstrap.script}: ` : '';
+    const order = decision.bootstrap ? `${decision.bootstrap.member} runs ${decision.bootstrap.script}: ` : decision.restart ? `${decision.restart.member} restarts mysqld: ` : '';
     const event: EventObject = {
       apiVersion: 'v1',
       kind: 'Event',
