@@ -6,7 +6,7 @@
  * the database container's preStop hook; a new peer-list now would start it again), close, exit 0.
  */
 import { randomBytes } from 'node:crypto';
-import { GALERA_PROTOCOL, parseDecision, type GaleraDecision, type MemberFacts, type WsrepStatus } from '../model/galera';
+import { GALERA_PROTOCOL, parseDecision, type GaleraDecision, type MemberFacts, type RestartOrder, type WsrepStatus } from '../model/galera';
 import { galeraDecisionsName, peerDNS } from '../model/names';
 import { MEMBER_FACTS_ANNOTATION } from '../model/project';
 import { createLogger, type Logger } from '../observe/log';
@@ -20,6 +20,7 @@ import { MysqlConnection } from './mysql';
 import { PeerClient, type PeerAddress } from './peers';
 import { notReadyBecause } from './readiness';
 import { RejoinClock, rejoinStatement } from './rejoin';
+import { RestartMarker, restartOrdered } from './restart';
 import { createAgentServer, listenOn } from './server';
 import { TlsReloader } from './tls-reload';
 
@@ -28,6 +29,8 @@ const VERSION = typeof PXC_TLS_VERSION === 'string' ? PXC_TLS_VERSION : 'dev';
 
 /** How often the StatefulSet's replicas are read again. */
 const REPLICAS_REFRESH_MS = 30_000;
+/** How often a running member that needs a certificate restart reads the leader's decision. */
+const RESTART_DECISION_MS = 5_000;
 /** A status older than this does not make the member ready. */
 const STATUS_FRESH_MS = 10_000;
 
@@ -79,11 +82,17 @@ export class Agent {
   private readonly rejoin = new RejoinClock();
   private lastExits = 0;
   private readonly warned = new Map<string, string>();
+  private readonly marker: RestartMarker;
+  private restartOrder: RestartOrder | undefined;
+  private restartDecisionAt = -Infinity;
+  /** The restart order whose marker this process wrote: never written twice (run.sh's cleanup removing it means it was executed). */
+  private executedRestart: string | undefined;
 
   constructor(private readonly flags: AgentFlags, private readonly log: Logger, private readonly kube: AgentKube) {
     // A renewal the reloader refused is not served on the agent's port either.
     this.material = new ServerMaterial(flags.paths.tls, undefined, undefined, (files) => this.reloader.accepts(files));
     this.files = new ContractFiles(flags.paths);
+    this.marker = new RestartMarker(flags.paths.runScript);
     this.peers = new PeerClient(() => this.material.current());
     this.member = new Member({ member: flags.pod, newRoundId: () => randomBytes(6).toString('hex') });
     this.metrics = agentMetrics({ facts: () => this.facts, ready: () => this.notReady() === undefined, memory: () => process.memoryUsage() });
@@ -304,11 +313,45 @@ export class Agent {
       this.metrics.mysqldExits.inc({}, this.member.exits - this.lastExits);
       this.lastExits = this.member.exits;
     }
+    await this.followRestartOrder();
     if (facts && facts.stage !== this.lastStage) {
       this.log.info(`stage ${facts.stage}`, { facts });
       this.lastStage = facts.stage;
     }
     if (facts) await this.publish(facts);
+  }
+
+  /**
+   * A certificate restart the leader ordered (restart.ts): while it names this member, this round
+   * and the pending fingerprint, the marker makes the kubelet restart the database container.
+   * After the round has ended (the step above saw run.sh's cleanup), the marker goes.
+   */
+  private async followRestartOrder(): Promise<void> {
+    const tlsReload = this.reloader.facts();
+    if (tlsReload?.needsRestart && this.member.stage === 'running' && monotonic() - this.restartDecisionAt >= RESTART_DECISION_MS) {
+      this.restartDecisionAt = monotonic();
+      this.restartOrder = (await this.readDecision())?.restart;
+    }
+    if (this.stopping) return;
+    const order = this.restartOrder;
+    const ordered = restartOrdered(order, { member: this.flags.pod, round: this.member.roundId, tlsReload });
+    try {
+      const present = this.marker.current();
+      if (ordered) {
+        const key = JSON.stringify(order);
+        if (this.executedRestart === key && !present) return; // run.sh removed it: executed
+        if (this.marker.set(order)) {
+          this.executedRestart = key;
+          this.metrics.restarts.inc();
+          this.log.warn('restarting mysqld for the renewed certificate, as the leader ordered: the database container\'s liveness probe fails while the marker exists', { order, reason: tlsReload?.reason });
+        }
+      } else if (present && this.marker.set(undefined)) {
+        this.log.info('restart marker removed', { marker: present, order: order ?? null, round: this.member.roundId });
+      }
+      this.warned.delete('marker');
+    } catch (error) {
+      this.warnOnce('marker', 'cannot write or remove the restart marker', (error as Error).message);
+    }
   }
 
   private perform(action: Action): void {

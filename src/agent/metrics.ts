@@ -42,6 +42,7 @@ export function agentMetrics(sources: {
     rejoins: registry.register(new Counter('pxc_tls_agent_rejoins_total', 'Times the member, Disconnected from every component while mysqld ran, was asked to connect to the cluster again (rejoin.ts).')),
     mysqlErrors: registry.register(new Counter('pxc_tls_agent_mysql_errors_total', 'Failed status queries to the member\'s mysqld while it should answer.')),
     tlsReloads: registry.register(new Counter('pxc_tls_agent_tls_reloads_total', 'Renewed server certificates the agent verified and tried to reload, by result: reloaded, needs-restart (a channel the server cannot reload), failed (a statement failed; tried again).')),
+    restarts: registry.register(new Counter('pxc_tls_agent_certificate_restarts_total', 'Certificate restart orders of the watcher\'s leader this member executed (the marker written: the kubelet restarts the database container).')),
     tlsRefused: registry.register(new Counter('pxc_tls_agent_tls_renewals_refused_total', 'Renewed server certificates refused by the checks (not loaded; the old one stays served), by reason.')),
     tlsState: registry.register(new Gauge('pxc_tls_agent_tls_reload_state', 'The server certificate\'s reload state (1 for the current one): current, pending, needs-restart, refused.', () => {
       const t = sources.facts()?.tlsReload;

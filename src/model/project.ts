@@ -68,6 +68,14 @@ export const FORCE_BOOTSTRAP_SUFFIX = 'pxc-tls-force-bootstrap';
 /** Label on the decisions ConfigMap (the watcher's admission policy lets it write only ConfigMaps carrying it). */
 export const GALERA_DECISIONS_LABEL = 'pxc-tls.dev/galera-decisions';
 
+/**
+ * The certificate restart marker, in the pod's shared `/run-script` emptyDir: written by the agent
+ * while the leader's restart order names its member and round; the database container's liveness
+ * probe fails while it exists, so the kubelet restarts that container (its preStop hook stops
+ * mysqld cleanly first). run.sh's `rm -rf /run-script/*` at every start deletes it too.
+ */
+export const RESTART_MARKER = 'pxc-tls-restart';
+
 
 /**
  * The NetworkPolicies rendered per database, by what they open: the ports only members use
