@@ -10,7 +10,7 @@ import { isPlainObject } from '../krm/types';
 import {
   DEFAULT_CLUSTER_DOMAIN, CertAlias, CONTAINER, DB_COMMAND, DB_ENV, DB_PORT, DB_PORT_NAME, DB_RUN_SCRIPT, EXPORTER_CONFIG_KEY, EXPORTER_PORT_NAME, GALERA_PORTS, MOUNT, RESIZE_POLICY, VOLUME,
 } from '../model/kubedb';
-import { AGENT_CONTAINER, AGENT_PORT, AGENT_PORT_NAME, SERVER_CA_VOLUME } from '../model/project';
+import { AGENT_CONTAINER, AGENT_PORT, AGENT_PORT_NAME, RESTART_MARKER, SERVER_CA_VOLUME } from '../model/project';
 import { DatabaseModel } from './resolve';
 import { exporterNeedsServerCA, mysqldClientTrust } from './trust';
 import { mergeByKey } from './user-template';
@@ -92,6 +92,22 @@ export const STOP_MYSQLD = [
   'for p in $pids; do while kill -0 "$p" 2>/dev/null; do sleep 1; done; done',
 ].join('\n');
 
+/**
+ * A departure from KubeDB (which sets no probe on this container: mysqld exiting never restarts
+ * it, and still does not). The probe looks at one file only, never at mysqld: it fails while the
+ * agent's certificate restart marker exists (src/agent/restart.ts: the watcher's leader ordered
+ * this member, and only it, to restart), so the kubelet restarts this container, its preStop hook
+ * stopping mysqld cleanly first; the new container's run.sh deletes `/run-script/*`, the marker
+ * with it. Three failures 10 s apart: a probe that times out once (a busy node) restarts nothing.
+ */
+export const RESTART_PROBE = {
+  exec: { command: ['/bin/sh', '-c', `test ! -e ${MOUNT.runScript}/${RESTART_MARKER}`] },
+  initialDelaySeconds: 10,
+  periodSeconds: 10,
+  timeoutSeconds: 5,
+  failureThreshold: 3,
+} as const;
+
 export function databaseContainer(model: DatabaseModel): V1Container {
   const mounts = [...dataAndScriptMounts(), tlsMount('server'), tlsMount('client')];
   if (model.source.spec?.configSecret?.name) mounts.push({ name: VOLUME.customConfig, mountPath: MOUNT.customConfig });
@@ -105,6 +121,7 @@ export function databaseContainer(model: DatabaseModel): V1Container {
     env: databaseEnv(model),
     ports: [{ name: DB_PORT_NAME, containerPort: DB_PORT, protocol: 'TCP' }, ...GALERA_PORTS.map((p) => ({ ...p, protocol: 'TCP' }))],
     volumeMounts: mounts,
+    livenessProbe: { ...RESTART_PROBE, exec: { command: [...RESTART_PROBE.exec.command] } },
     lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', STOP_MYSQLD] } } },
     securityContext: containerSecurityContext(model),
   };

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_RENDER_OPTIONS } from '../model/options';
 import { AGENT_IMAGE, perconaXtraDB, v1alpha2, withSpec } from '../test-support/fixtures';
 import { resolveDatabase } from './resolve';
@@ -47,6 +51,23 @@ describe('renderStatefulSet', () => {
     expect(container('perconaxtradb')!.lifecycle!.preStop!.exec!.command!.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(container('perconaxtradb')!.lifecycle!.preStop!.exec!.command![2]).toMatch(/kill -TERM/);
     expect(pod.terminationGracePeriodSeconds).toBe(120);
+  });
+
+  it('restarts the database container only while the agent\'s restart marker exists (a liveness probe on one file, never on mysqld)', () => {
+    const { container } = render();
+    const probe = container('perconaxtradb')!.livenessProbe!;
+    expect(probe).toMatchObject({ periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 });
+    const command = probe.exec!.command!;
+    expect(command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    // The file the agent writes (src/agent/restart.ts), in the emptyDir both containers mount.
+    expect(command[2]).toBe('test ! -e /run-script/pxc-tls-restart');
+    expect(container('pxc-tls-agent')!.volumeMounts!.map((m) => m.mountPath)).toContain('/run-script');
+    // The shell's answer, with the directory moved to a temporary one: fails exactly while the file exists.
+    const dir = mkdtempSync(join(tmpdir(), 'run-script-'));
+    const run = () => spawnSync('/bin/sh', ['-c', command[2]!.replace('/run-script', dir)]).status;
+    expect(run()).toBe(0);
+    writeFileSync(join(dir, 'pxc-tls-restart'), '{}');
+    expect(run()).toBe(1);
   });
 
   it('runs the agent in the place of px-coordinator: its image from the function config, port 9608, probes over HTTPS, the contract\'s mounts', () => {

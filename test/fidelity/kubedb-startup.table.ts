@@ -24,7 +24,13 @@ export const KUBEDB_STARTUP: readonly FactRow[] = [
   { fact: 'the database container mounts run-script at /run-script', example: 'docs-tls-cluster', path: `${container('perconaxtradb')}.volumeMounts[?(@.name==='run-script')].mountPath`, expected: '/run-script', line: 91, quote: '`run-script` → `/run-script`', evidence: 'code' },
   { fact: 'MONITOR_USERNAME and MONITOR_PASSWORD come from <name>-monitor', example: 'docs-tls-cluster', path: `${container('perconaxtradb')}.env[?(@.name==='MONITOR_USERNAME' || @.name==='MONITOR_PASSWORD')].valueFrom.secretKeyRef.name`, match: 'all', expected: ['<name>-monitor', '<name>-monitor'], line: 101, quote: '`MONITOR_USERNAME` and `MONITOR_PASSWORD`, from `<name>-monitor`', evidence: 'inferred' },
   { fact: 'REPLICATION_USERNAME and REPLICATION_PASSWORD come from <name>-replication', example: 'docs-tls-cluster', path: `${container('perconaxtradb')}.env[?(@.name==='REPLICATION_USERNAME' || @.name==='REPLICATION_PASSWORD')].valueFrom.secretKeyRef.name`, match: 'all', expected: ['<name>-replication', '<name>-replication'], line: 102, quote: '`REPLICATION_USERNAME` and `REPLICATION_PASSWORD`, from `<name>-replication`', evidence: 'inferred' },
-  { fact: 'mysqld exiting never restarts the container: no liveness probe on it', example: 'docs-tls-cluster', path: `${container('perconaxtradb')}.livenessProbe`, match: 'all', expected: [], line: 126, quote: '**mysqld exiting does not restart the container**', evidence: 'code' },
+  {
+    fact: 'mysqld exiting never restarts the container: no liveness probe on it', example: 'docs-tls-cluster', path: `${container('perconaxtradb')}.livenessProbe`, match: 'all', expected: [], line: 126, quote: '**mysqld exiting does not restart the container**', evidence: 'code',
+    departure: {
+      rendered: [{ exec: { command: ['/bin/sh', '-c', 'test ! -e /run-script/pxc-tls-restart'] }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }],
+      why: 'mysqld exiting still never restarts the container: the probe fails only while the agent\'s certificate restart marker exists (the watcher\'s leader ordered this one member to restart for a renewed certificate a channel cannot reload)',
+    },
+  },
 
   // Default resources (§2, §3, §10, §12).
   { fact: 'the database container requests 500m CPU', example: 'docs-tls-cluster', path: `${container('perconaxtradb')}.resources.requests.cpu`, expected: '500m', line: 106, quote: 'requests cpu 500m, memory 1Gi; limit memory 1Gi.', evidence: 'code' },
