@@ -25,6 +25,13 @@ export interface AgentFlags {
   /** The cluster's DNS domain: a renewed server certificate must cover `<pod>.<db>-pods.<ns>.svc.<domain>`. */
   clusterDomain: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * How a verified renewal reaches the running server: `reload` (the statements the server
+   * supports; a restart only for a channel that cannot reload), or `restart` (never a reload
+   * statement: every renewal goes through the leader's one-at-a-time restart). Not rendered by
+   * the function: `restart` exists to prove the fallback on servers that reload everything.
+   */
+  tlsReload: 'reload' | 'restart';
 }
 
 export const AGENT_HELP = `Usage: pxc-tls agent [flags]
@@ -50,6 +57,9 @@ Flags:
   --tick D                 default 1s
   --cluster-domain D       default ${DEFAULT_CLUSTER_DOMAIN} (the names a renewed server certificate must cover)
   --log-level LEVEL        debug, info, warn, error (default info)
+  --tls-reload MODE        reload (default): renewed certificates reloaded in the running server, a
+                           restart (one member at a time, on the watcher's order) only for a channel
+                           that cannot reload; restart: never reload, always that restart
 `;
 
 export class AgentFlagError extends Error {}
@@ -78,7 +88,7 @@ export function parseAgentFlags(args: readonly string[], env: NodeJS.ProcessEnv)
     if (value === undefined) throw new AgentFlagError(`--${match[1]} needs a value`);
     values.set(match[1]!, [...(values.get(match[1]!) ?? []), value]);
   }
-  const known = ['scripts-dir', 'run-script-dir', 'data-dir', 'tls-dir', 'listen-address', 'mysql-address', 'api-server', 'token-file', 'api-ca-file', 'peer', 'tick', 'cluster-domain', 'log-level'];
+  const known = ['scripts-dir', 'run-script-dir', 'data-dir', 'tls-dir', 'listen-address', 'mysql-address', 'api-server', 'token-file', 'api-ca-file', 'peer', 'tick', 'cluster-domain', 'log-level', 'tls-reload'];
   for (const name of values.keys()) if (!known.includes(name)) throw new AgentFlagError(`unknown flag --${name}; see pxc-tls agent --help`);
   const one = (name: string) => values.get(name)?.at(-1);
   const need = (name: string) => {
@@ -100,6 +110,8 @@ export function parseAgentFlags(args: readonly string[], env: NodeJS.ProcessEnv)
   if (!api || !api.tokenFile || !api.caFile) throw new AgentFlagError('no API server: run in a pod, or pass --api-server with --token-file and --api-ca-file');
   const level = one('log-level') ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new AgentFlagError(`invalid --log-level "${level}"`);
+  const tlsReload = one('tls-reload') ?? 'reload';
+  if (tlsReload !== 'reload' && tlsReload !== 'restart') throw new AgentFlagError(`invalid --tls-reload "${tlsReload}" (reload or restart)`);
   const listen = address(one('listen-address') ?? `:${AGENT_PORT}`, '--listen-address');
   const peerOverrides = new Map<string, { host: string; port: number }>();
   for (const p of values.get('peer') ?? []) {
@@ -124,5 +136,6 @@ export function parseAgentFlags(args: readonly string[], env: NodeJS.ProcessEnv)
     tickMs: duration(one('tick') ?? '1s'),
     clusterDomain: one('cluster-domain') ?? DEFAULT_CLUSTER_DOMAIN,
     logLevel: level as AgentFlags['logLevel'],
+    tlsReload,
   };
 }

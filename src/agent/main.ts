@@ -103,6 +103,7 @@ export class Agent {
       ordinal: flags.ordinal,
       log: this.log,
       metrics: { reloads: this.metrics.tlsReloads, refused: this.metrics.tlsRefused },
+      mode: flags.tlsReload,
     });
   }
 

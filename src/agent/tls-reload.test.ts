@@ -26,7 +26,7 @@ function filesOf(leaf: Pem, caPem = ca): MaterialFiles {
   return { cert, key, ca: c, version: createHash('sha256').update(cert).update(key).update(c).digest('hex').slice(0, 16) };
 }
 
-function rig(server: { version: string; provider: string; refuse?: string }) {
+function rig(server: { version: string; provider: string; refuse?: string }, mode?: 'reload' | 'restart') {
   let files: MaterialFiles = filesOf(certs.leaf(ca, SANS));
   const statements: string[] = [];
   const lines: string[] = [];
@@ -51,6 +51,7 @@ function rig(server: { version: string; provider: string; refuse?: string }) {
     log: createLogger({ write: (l) => lines.push(l) }),
     metrics: { reloads: { inc: ({ result }) => bump(counts.reloads, result) }, refused: { inc: ({ reason }) => bump(counts.refused, reason) } },
     retryMs: 0,
+    ...(mode ? { mode } : {}),
   });
   return { reloader, statements, lines, counts, swap: (f: MaterialFiles) => (files = f), get files() { return files; } };
 }
@@ -110,6 +111,25 @@ describe('the agent reloads a verified renewal with what the running server can 
     r.reloader.restarted();
     await r.reloader.check();
     expect(r.reloader.facts()).toEqual({ served: fingerprintOf(renewed.cert) });
+  });
+
+  test('--tls-reload=restart on a server that reloads everything: verified, nothing run, reported as needing a restart', async () => {
+    const r = rig(MARIADB_GALERA, 'restart');
+    await r.reloader.check();
+    const old = r.reloader.facts()!.served;
+    const renewed = filesOf(certs.leaf(ca, SANS));
+    r.swap(renewed);
+    await r.reloader.check();
+    await r.reloader.check();
+    expect(r.statements).toEqual([]);
+    expect(r.reloader.facts()).toEqual({ served: old, pending: fingerprintOf(renewed.cert), needsRestart: true, reason: expect.stringMatching(/--tls-reload=restart/) });
+    expect(r.counts.reloads.get('needs-restart')).toBe(1);
+    // A bad renewal is still refused, never queued for a restart.
+    const bad = filesOf(certs.leaf(otherCa, SANS), otherCa);
+    r.swap(bad);
+    await r.reloader.check();
+    expect(r.reloader.facts()).toMatchObject({ refused: { reason: 'UntrustedIssuer' } });
+    expect(r.reloader.facts()?.needsRestart).toBeUndefined();
   });
 
   test('an account without the privilege: pending with the privilege named, tried again later', async () => {

@@ -37,6 +37,8 @@ export interface TlsReloaderDeps {
   monotonic?: () => number;
   /** How long after a failed statement the reload is tried again. */
   retryMs?: number;
+  /** `restart`: never run a reload statement; every verified renewal waits for a restart (--tls-reload). */
+  mode?: 'reload' | 'restart';
 }
 
 /** What the member serves: the version (content hash) of the files it was loaded from. */
@@ -128,6 +130,14 @@ export class TlsReloader {
     }
 
     this.verified = files.version;
+    if (this.deps.mode === 'restart') {
+      this.settled = files.version;
+      const reason = 'all channels: --tls-reload=restart (the agent runs no reload statement)';
+      this.state = { served: this.served.fingerprint, pending: fingerprint, needsRestart: true, reason };
+      metrics.reloads.inc({ result: 'needs-restart' });
+      log.warn('renewed server certificate verified; waiting for a restart (--tls-reload=restart)', { fingerprint });
+      return;
+    }
     let plan: ReloadPlan;
     const done: string[] = [];
     let session: SqlSession | undefined;
