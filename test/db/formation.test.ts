@@ -10,7 +10,8 @@
 // pods, binds them and plays the StatefulSet controller's RollingUpdate itself.
 import { startSandboxKubelet, type SandboxKubelet } from '../pod/kubelet';
 import { bindPod, createPod, deletePod, isReady, podFromStatefulSet, waitPod } from '../pod/workloads';
-import { apply, createNamespace, getJson, kubectlOk } from '../cluster/kube';
+import { X509Certificate } from 'node:crypto';
+import { apply, createNamespace, getJson, kubectlOk, secretData } from '../cluster/kube';
 import { caIssuer, controllersRun, createPods, eventually, perconaXtraDB, podGates, render, sleep, startWatcher, toApply, toYaml, type WatcherProcess } from '../watch/fixture';
 
 jest.setTimeout(30 * 60_000);
@@ -110,7 +111,12 @@ beforeAll(async () => {
   await watchers[0]!.waitLog('became leader', 60_000);
   const database = perconaXtraDB(DB, ns, REPLICAS) as { spec: Record<string, unknown> };
   database.spec.podTemplate = { spec: { nodeSelector: { [SANDBOX_NODE_LABEL]: 'true' } } };
-  await apply(toYaml(toApply(await render([database]))));
+  const rendered = toApply(await render([database]));
+  // The certificate restart path forced (MariaDB reloads everything, so the fallback would never
+  // fire): the agents run no reload statement (--tls-reload=restart, a test-only flag).
+  const sts = rendered.find((o) => o.kind === 'StatefulSet') as any;
+  sts.spec.template.spec.containers.find((c: any) => c.name === 'pxc-tls-agent').args.push('--tls-reload=restart');
+  await apply(toYaml(rendered));
   await createPods(ns, DB, REPLICAS);
   await eventually('the watcher to ungate every pod', async () => ((await Promise.all(members.map((m) => podGates(ns, m)))).every((g) => g.length === 0) ? true : undefined), 180_000, 500);
   log('pods ungated; placing them on the sandbox node');
@@ -291,6 +297,81 @@ test('a rolling change of the template with a client writing throughout: one mem
   expect(minSize).toBeGreaterThanOrEqual(2);
   for (const m of members) await expectNoAcknowledgedRowLost(m);
 });
+
+test('a renewal every member must restart for (--tls-reload=restart): the leader orders one member at a time, highest ordinal first, never more than one down, the new certificate served at the end', async () => {
+  await allReady(600_000, 'before the renewal');
+  const restartsBefore = await restartCounts();
+  // cert-manager renews the server certificate (the Issuing condition, as `cmctl renew` sets it).
+  const secretName = `${DB}-server-cert`;
+  const before = secretData(await getJson(['get', 'secret', secretName, '-n', ns, '-o', 'json']))['tls.crt']!.toString();
+  const certificate = await getJson(['get', 'certificate', secretName, '-n', ns]);
+  const conditions = [...(certificate.status.conditions ?? []).filter((c: any) => c.type !== 'Issuing'),
+    { type: 'Issuing', status: 'True', reason: 'ManuallyTriggered', message: 'Certificate re-issuance manually triggered', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), observedGeneration: certificate.metadata.generation }];
+  await kubectlOk(['patch', 'certificate', secretName, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions } })]);
+  const renewed = await eventually('cert-manager to write a renewed certificate', async () => {
+    const crt = secretData(await getJson(['get', 'secret', secretName, '-n', ns, '-o', 'json']))['tls.crt']!.toString();
+    return crt !== before ? crt : undefined;
+  }, 120_000);
+  const fingerprint = new X509Certificate(renewed).fingerprint256;
+  log(`renewed: ${fingerprint}`);
+
+  // Throughout: each member's component in one statement; who is out of a Primary component at once.
+  let sampling = true;
+  let mostDown = 0;
+  let minSize = REPLICAS;
+  const downTogether: string[] = [];
+  const orders: string[] = [];
+  const sampler = (async () => {
+    while (sampling) {
+      const down: string[] = [];
+      for (const m of members) {
+        try {
+          const c = await component(m);
+          if (c.status === 'Primary') minSize = Math.min(minSize, c.size);
+          else down.push(m);
+        } catch {
+          down.push(m); // its database container is restarting
+        }
+      }
+      mostDown = Math.max(mostDown, down.length);
+      if (down.length > 1) downTogether.push(down.join('+'));
+      const order = (await decision())?.restart;
+      if (order && orders.at(-1) !== order.split(' ')[0]) orders.push(order.split(' ')[0]!);
+      await sleep(500);
+    }
+  })();
+  try {
+    await eventually('every member to serve the renewed certificate, Synced', async () => {
+      const facts = await Promise.all(members.map((m) => memberFacts(m)));
+      return facts.every((f) => f?.tlsReload?.served === fingerprint && !f.tlsReload.pending && f.wsrep?.localState === 'Synced' && f.wsrep?.clusterSize === REPLICAS) ? true : undefined;
+    }, 15 * 60_000, 1000);
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  const restartsAfter = await restartCounts();
+  log(`restart orders seen: ${orders.join(', ')}; most members down at once: ${mostDown}; smallest Primary component: ${minSize}; container restarts: ${JSON.stringify(restartsAfter)}`);
+  expect(downTogether).toEqual([]);
+  expect(mostDown).toBeLessThanOrEqual(1);
+  expect(minSize).toBeGreaterThanOrEqual(2);
+  // Highest ordinal first, each once (a sampler at 500 ms may miss none: each restart takes seconds).
+  expect(orders).toEqual([...members].reverse());
+  // Each database container restarted once, by its liveness probe (the agent's marker), none twice.
+  for (const m of members) expect(restartsAfter[m]).toBe(restartsBefore[m]! + 1);
+  // The decision is back to no order, and no marker is left behind.
+  expect((await decision())?.restart).toBeUndefined();
+  for (const m of members) expect(await kubelet.pod(ns, m).execOk('perconaxtradb', ['sh', '-c', 'ls -A /run-script'])).not.toMatch(/pxc-tls-restart/);
+});
+
+/** The database container's restartCount per member, as the kubelet reports it. */
+async function restartCounts(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const m of members) {
+    const pod = await getJson(['get', 'pod', m, '-n', ns, '-o', 'json']);
+    out[m] = pod.status?.containerStatuses?.find((c: any) => c.name === 'perconaxtradb')?.restartCount ?? 0;
+  }
+  return out;
+}
 
 /** The StatefulSet controller rolls; the test binds each new pod to the sandbox node and checks,
  * while a member is away, that no other member is taken down. */
