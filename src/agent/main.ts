@@ -331,7 +331,9 @@ export class Agent {
     const tlsReload = this.reloader.facts();
     if (tlsReload?.needsRestart && this.member.stage === 'running' && monotonic() - this.restartDecisionAt >= RESTART_DECISION_MS) {
       this.restartDecisionAt = monotonic();
-      this.restartOrder = (await this.readDecision())?.restart;
+      const decision = await this.readDecision();
+      // An API error keeps the order as last read: a hiccup must not cancel a restart under way.
+      if (!this.warned.has('decision')) this.restartOrder = decision?.restart;
     }
     if (this.stopping) return;
     const order = this.restartOrder;
