@@ -16,7 +16,7 @@
  *     Primary component of the full replica count. Then the member of the highest ordinal that
  *     reports `needsRestart` with a `pending` fingerprint (as a StatefulSet rolls: highest first).
  */
-import { type MemberFacts, type RestartOrder } from '../model/galera';
+import { isPrimary, type MemberFacts, type RestartOrder } from '../model/galera';
 import type { MemberView } from './galera-decider';
 
 export interface RestartInput {
@@ -78,7 +78,7 @@ function standing(input: RestartInput, order: RestartOrder): RestartVerdict & { 
 export function decideRestart(input: RestartInput): RestartVerdict {
   // 1.
   if (input.bootstrapping) return input.current ? { reason: `restart of ${input.current.member} withdrawn: a bootstrap order stands` } : {};
-  if (!input.members.some((m) => m.pod && m.facts?.stage === 'running' && m.facts.wsrep?.clusterStatus === 'Primary')) {
+  if (!input.members.some((m) => m.pod && isPrimary(m.facts))) {
     return input.current ? { reason: `restart of ${input.current.member} withdrawn: no Primary component runs` } : {};
   }
   // 2.
