@@ -6,22 +6,19 @@
 // unit tables computes from the same live objects. This validates the evaluator's answers on a
 // real enforcement — kube-router's reading of the NetworkPolicy API, not every CNI's.
 // Needs root for network namespaces; PXC_TLS_SKIP_NETPOL_ENFORCEMENT=1 skips it (say why).
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { allowed, type Namespace, type Policy } from '../../src/render/testing/netpol-eval';
 import { defaultWatcherPeersIn, EXPECTED, formatTable, NAMESPACES, otherPods, parseTable, PORTS, RESTRICTED_MYSQL_FROM, SOURCES, templateLabels, type Table } from '../../src/render/testing/netpol-world';
 import { getJson, kubectl, kubectlOk } from './kube';
 import { PolicyEngine, type EnginePod } from './netpol-engine';
 import { asList, uniqueName, type KObject } from './render';
-import { perconaXtraDB } from '../watch/fixture';
-import { AGENT_IMAGE } from '../../src/test-support/fixtures';
+import { database, renderWithPolicies } from './netpol-fixture';
 
 jest.setTimeout(600_000);
 
 const SKIP = process.env.PXC_TLS_SKIP_NETPOL_ENFORCEMENT === '1';
-const BUNDLE = join(__dirname, '../../dist/pxc-tls.cjs');
 
 interface Variant {
   name: 'default' | 'monitored' | 'restricted' | 'restricted-no-watcher' | 'disabled';
@@ -38,17 +35,7 @@ const VARIANTS: Variant[] = [
   { name: 'disabled', monitored: true, networkPolicies: { enabled: false } },
 ];
 
-function render(items: object[], functionConfig: object): KObject[] {
-  const run = spawnSync(process.execPath, [BUNDLE], { input: stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items, functionConfig }), encoding: 'utf8', timeout: 60_000 });
-  if (run.status !== 0) throw new Error(`pxc-tls exited ${run.status}: ${run.stderr}`);
-  return (parse(run.stdout) as { items: KObject[] }).items.filter((o) => o.metadata.annotations?.['config.kubernetes.io/local-config'] !== 'true');
-}
 
-function database(name: string, namespace: string, monitored: boolean): object {
-  const db = perconaXtraDB(name, namespace) as { spec: Record<string, unknown> };
-  if (monitored) db.spec.monitor = { agent: 'prometheus.io/operator' };
-  return db;
-}
 
 const engine = new PolicyEngine();
 const worlds = new Map<string, { pods: Map<string, EnginePod>; namespaces: string[]; policiesNamespace: string }>();
@@ -66,8 +53,7 @@ const worlds = new Map<string, { pods: Map<string, EnginePod>; namespaces: strin
       }
       // Prefixed namespaces: the monitoring namespace and the watcher's cluster-wide one (the default watcherFrom, renamed) follow them.
       const networkPolicies = { watcherFrom: defaultWatcherPeersIn(ns), ...variant.networkPolicies, monitoringNamespace: ns('monitoring') };
-      const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies, images: { agent: AGENT_IMAGE } } };
-      const rendered = render([database('orders', ns('demo'), variant.monitored), database('ledger', ns('demo'), true)], functionConfig);
+      const rendered = renderWithPolicies([database('orders', ns('demo'), variant.monitored), database('ledger', ns('demo'), true)], networkPolicies);
       // Not the StatefulSets: the engine makes the pods itself (API objects with the template's
       // labels, and their network namespaces); the rig's StatefulSet controller would make them too.
       await kubectlOk(['apply', '--server-side', '--field-manager=pxc-tls-test', '-f', '-'], { input: asList(rendered.filter((o) => o.kind !== 'StatefulSet')) });

@@ -7,19 +7,15 @@
 // What it cannot prove: enforcement. The rig has no kubelet, no pod network and no CNI, so no
 // packet is ever filtered here; which connection a CNI drops follows from the policy semantics the
 // evaluator implements (src/render/testing/netpol-eval.ts, checked against the textbook cases).
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { stringify, parse } from 'yaml';
 import { allowed, peerMatches, policiesFor, selectorString, type Namespace, type Pod, type Policy } from '../../src/render/testing/netpol-eval';
 import { defaultWatcherPeersIn, EXPECTED, formatTable, NAMESPACES, otherPods, parseTable, PORTS, RESTRICTED_MYSQL_FROM, SOURCES, templateLabels, type Table } from '../../src/render/testing/netpol-world';
 import { kubectl, kubectlOk, getJson } from './kube';
 import { asList, uniqueName, type KObject } from './render';
-import { createPods, perconaXtraDB } from '../watch/fixture';
-import { AGENT_IMAGE } from '../../src/test-support/fixtures';
+import { createPods } from '../watch/fixture';
+import { database, renderWithPolicies } from './netpol-fixture';
 
 jest.setTimeout(300_000);
 
-const BUNDLE = join(__dirname, '../../dist/pxc-tls.cjs');
 
 interface Variant {
   name: keyof typeof EXPECTED;
@@ -33,19 +29,7 @@ const VARIANTS: Variant[] = [
   { name: 'restricted-no-watcher', monitored: false, networkPolicies: { mysqlFrom: RESTRICTED_MYSQL_FROM, watcherFrom: [] } },
 ];
 
-/** The watcher tests' database (test/watch/fixture.ts: 3 replicas), monitored or not. */
-function database(name: string, namespace: string, monitored: boolean): object {
-  const db = perconaXtraDB(name, namespace) as { spec: Record<string, unknown> };
-  if (monitored) db.spec.monitor = { agent: 'prometheus.io/operator' };
-  return db;
-}
 
-/** The built function on a ResourceList, as kpt would run it; the rendered objects (no local-config ones). */
-function render(items: object[], functionConfig: object): KObject[] {
-  const run = spawnSync(process.execPath, [BUNDLE], { input: stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items, functionConfig }), encoding: 'utf8', timeout: 60_000 });
-  if (run.status !== 0) throw new Error(`pxc-tls exited ${run.status}: ${run.stderr}`);
-  return (parse(run.stdout) as { items: KObject[] }).items.filter((o) => o.metadata.annotations?.['config.kubernetes.io/local-config'] !== 'true');
-}
 
 describe.each(VARIANTS.map((v) => [v.name, v] as const))('%s', (_name, variant) => {
   // The world's namespaces under fresh names on the shared control plane: <prefix>-demo, -apps, …
@@ -66,8 +50,7 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('%s', (_name, variant) 
     // The world's namespaces have prefixed names here: the monitoring namespace and the watcher's
     // cluster-wide one (the default watcherFrom, renamed) follow them.
     const networkPolicies = { watcherFrom: defaultWatcherPeersIn(ns), ...variant.networkPolicies, monitoringNamespace: ns('monitoring') };
-    const functionConfig = { apiVersion: 'fn.pxc-tls.dev/v1alpha1', kind: 'PxcTlsConfig', metadata: { name: 'pxc-tls' }, spec: { networkPolicies, images: { agent: AGENT_IMAGE } } };
-    rendered = render([database('orders', ns('demo'), variant.monitored), database('ledger', ns('demo'), true)], functionConfig);
+    rendered = renderWithPolicies([database('orders', ns('demo'), variant.monitored), database('ledger', ns('demo'), true)], networkPolicies);
     // Every rendered object, as a user's apply would send it.
     const apply = await kubectl(['apply', '--server-side', '--field-manager=pxc-tls-test', '-f', '-'], { input: asList(rendered) });
     if (apply.code !== 0) throw new Error(apply.stderr);
