@@ -257,15 +257,20 @@ test('a rogue CA in one Secret keeps that database\'s pods gated with UntrustedI
   await gitApply('ledger', 3, GITOPS_MANAGER, (o) => o.kind !== 'StatefulSet');
   for (const alias of ['server', 'client']) await waitFor(`certificate/ledger-${alias}-cert`, 'condition=Ready', { namespace: ns, timeoutMs: 120_000 });
   const restoreCa = await rogueCa('ledger-server-cert');
+  // As in the eviction test: the watcher's Secret and pod watches are separate streams. A pod judged
+  // before the patched Secret reached the watcher's cache is judged on the CA that was right a moment
+  // ago, and runs (CI saw it under load); give the Secret's change a head start.
+  await sleep(3000);
   await kubectlOk(['apply', '--server-side', `--field-manager=${GITOPS_MANAGER}`, '-f', '-'], { input: toYaml(git.get('ledger')!.filter((o) => o.kind === 'StatefulSet')) });
   const pods = await createPods(ns, 'ledger', 3);
   await timeline.until('a verdict on every ledger pod', pods, (l) => l.notVerifiedAt !== undefined, 60_000);
   await sleep(5000);
   for (const name of pods) {
     const p = await pod(name);
+    // The verdict first: should this fail, it says what the watcher saw.
+    expect(p.status.conditions.find((c: { type: string }) => c.type === CONDITION)).toMatchObject({ status: 'False', reason: 'UntrustedIssuer' });
     expect(p.spec.schedulingGates).toEqual([{ name: GATE }]);
     expect(p.spec.nodeName).toBeUndefined();
-    expect(p.status.conditions.find((c: { type: string }) => c.type === CONDITION)).toMatchObject({ status: 'False', reason: 'UntrustedIssuer' });
   }
   const fixedAt = Date.now();
   await restoreCa();
