@@ -78,6 +78,22 @@ export const RESTART_MARKER = 'pxc-tls-restart';
 
 
 /**
+ * What mysqld and Galera load (standalone mode; issue 12.2 revisited, 12.3): copies the agent writes
+ * into emptyDirs only after verifying the mounted Secret, never the kubelet-mounted Secret files
+ * themselves. So no unverified renewal is ever loaded — not by a reload, a crash, a restart or an
+ * SST — and trust can change apart from the leaf: the trust bundle (ca.crt) holds the CA the
+ * members serve with plus, while a CA change is staged, the new one. KubeDB's mounts of the
+ * Secrets stay where KubeDB puts them (/etc/mysql/certs/<alias>); only the paths mysqld, Galera
+ * and the exporter read from depart from KubeDB's flags (docs/kubedb-fidelity.md).
+ *   - the leaf: tls.crt + tls.key (written together, by a `..data` swap as the kubelet does);
+ *   - the trust bundle: ca.crt alone, in a volume of its own (the exporter mounts it, never the key).
+ */
+export const SERVED_TLS_VOLUME = 'pxc-tls-server-served';
+export const SERVED_TLS_MOUNT = '/etc/mysql/certs/pxc-tls-server';
+export const TRUST_VOLUME = 'pxc-tls-server-trust';
+export const TRUST_MOUNT = '/etc/mysql/certs/pxc-tls-trust';
+
+/**
  * The NetworkPolicies rendered per database, by what they open: the ports only members use
  * (Galera, IST, SST, the agent), mysqld's port, and the exporter's port.
  */
