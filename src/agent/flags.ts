@@ -3,7 +3,7 @@
  * container sets POD_NAME, POD_NAMESPACE, DB_NAME and the monitor user's credentials; the paths
  * default to KubeDB's mounts). Nothing below reads argv or the environment.
  */
-import { AGENT_PORT } from '../model/project';
+import { AGENT_PORT, SERVED_TLS_MOUNT, TRUST_MOUNT } from '../model/project';
 import { DB_ENV, DB_PORT, DEFAULT_CLUSTER_DOMAIN, MOUNT, CERT_MOUNT_ROOT } from '../model/kubedb';
 import { memberOrdinal } from '../model/names';
 import { inClusterEndpoint, type ApiEndpoint } from './kube';
@@ -13,7 +13,8 @@ export interface AgentFlags {
   namespace: string;
   database: string;
   ordinal: number;
-  paths: { scripts: string; runScript: string; data: string; tls: string };
+  /** tls: the Secret's volume (read); servedTls, trust: the served copies mysqld and Galera load (written). */
+  paths: { scripts: string; runScript: string; data: string; tls: string; servedTls: string; trust: string };
   listen: { host: string; port: number };
   /** Where a peer's agent listens: its port; the host is its pod DNS name unless overridden. */
   peerPort: number;
@@ -48,7 +49,9 @@ Flags:
   --scripts-dir DIR        default ${MOUNT.initScripts}
   --run-script-dir DIR     default ${MOUNT.runScript}
   --data-dir DIR           default ${MOUNT.data}
-  --tls-dir DIR            the server certificate (default ${CERT_MOUNT_ROOT}/server)
+  --tls-dir DIR            the server certificate Secret's volume (default ${CERT_MOUNT_ROOT}/server)
+  --served-tls-dir DIR     the verified copy of its leaf mysqld and Galera load (default ${SERVED_TLS_MOUNT})
+  --trust-dir DIR          the trust bundle mysqld and Galera load (default ${TRUST_MOUNT})
   --listen-address H:P     default :${AGENT_PORT}
   --mysql-address H:P      default 127.0.0.1:${DB_PORT}
   --api-server URL         default: in-cluster
@@ -88,7 +91,7 @@ export function parseAgentFlags(args: readonly string[], env: NodeJS.ProcessEnv)
     if (value === undefined) throw new AgentFlagError(`--${match[1]} needs a value`);
     values.set(match[1]!, [...(values.get(match[1]!) ?? []), value]);
   }
-  const known = ['scripts-dir', 'run-script-dir', 'data-dir', 'tls-dir', 'listen-address', 'mysql-address', 'api-server', 'token-file', 'api-ca-file', 'peer', 'tick', 'cluster-domain', 'log-level', 'tls-reload'];
+  const known = ['scripts-dir', 'run-script-dir', 'data-dir', 'tls-dir', 'served-tls-dir', 'trust-dir', 'listen-address', 'mysql-address', 'api-server', 'token-file', 'api-ca-file', 'peer', 'tick', 'cluster-domain', 'log-level', 'tls-reload'];
   for (const name of values.keys()) if (!known.includes(name)) throw new AgentFlagError(`unknown flag --${name}; see pxc-tls agent --help`);
   const one = (name: string) => values.get(name)?.at(-1);
   const need = (name: string) => {
@@ -127,6 +130,8 @@ export function parseAgentFlags(args: readonly string[], env: NodeJS.ProcessEnv)
       runScript: one('run-script-dir') ?? MOUNT.runScript,
       data: one('data-dir') ?? MOUNT.data,
       tls: one('tls-dir') ?? `${CERT_MOUNT_ROOT}/server`,
+      servedTls: one('served-tls-dir') ?? SERVED_TLS_MOUNT,
+      trust: one('trust-dir') ?? TRUST_MOUNT,
     },
     listen,
     peerPort: listen.port || AGENT_PORT,

@@ -6,14 +6,15 @@
  * the database container's preStop hook; a new peer-list now would start it again), close, exit 0.
  */
 import { randomBytes } from 'node:crypto';
-import { GALERA_PROTOCOL, parseDecision, type GaleraDecision, type MemberFacts, type RestartOrder, type WsrepStatus } from '../model/galera';
+import { GALERA_PROTOCOL, parseDecision, type CaChangeOrder, type GaleraDecision, type MemberFacts, type RestartOrder, type WsrepStatus } from '../model/galera';
 import { galeraDecisionsName, peerDNS } from '../model/names';
 import { MEMBER_FACTS_ANNOTATION } from '../model/project';
 import { createLogger, type Logger } from '../observe/log';
 import { AgentFlagError, AGENT_HELP, parseAgentFlags, type AgentFlags } from './flags';
 import { ContractFiles } from './files';
 import { agentKube, type AgentKube } from './kube';
-import { ServerMaterial } from './material';
+import { readMaterialFiles, ServerMaterial } from './material';
+import { ServedCopies } from './served-copies';
 import { Member, type Action } from './member';
 import { agentMetrics } from './metrics';
 import { MysqlConnection } from './mysql';
@@ -65,6 +66,8 @@ function annotationText(facts: MemberFacts): string {
 
 export class Agent {
   private readonly material: ServerMaterial;
+  private readonly copies: ServedCopies;
+  private caChangeOrder: CaChangeOrder | undefined;
   private readonly files: ContractFiles;
   private readonly peers: PeerClient;
   private readonly member: Member;
@@ -89,15 +92,18 @@ export class Agent {
   private executedRestart: string | undefined;
 
   constructor(private readonly flags: AgentFlags, private readonly log: Logger, private readonly kube: AgentKube) {
-    // A renewal the reloader refused is not served on the agent's port either.
-    this.material = new ServerMaterial(flags.paths.tls, undefined, undefined, (files) => this.reloader.accepts(files));
+    // The agent's port and peer client serve what mysqld loads: the verified copies.
+    this.copies = new ServedCopies(flags.paths.servedTls, flags.paths.trust);
+    this.material = new ServerMaterial(() => this.copies.read());
     this.files = new ContractFiles(flags.paths);
     this.marker = new RestartMarker(flags.paths.runScript);
     this.peers = new PeerClient(() => this.material.current());
     this.member = new Member({ member: flags.pod, newRoundId: () => randomBytes(6).toString('hex') });
     this.metrics = agentMetrics({ facts: () => this.facts, ready: () => this.notReady() === undefined, memory: () => process.memoryUsage() });
     this.reloader = new TlsReloader({
-      files: () => this.material.files(),
+      mounted: () => readMaterialFiles(flags.paths.tls),
+      copies: this.copies,
+      caChange: () => this.caChangeOrder,
       connect: (ca) => this.connectMysql(5000, ca),
       database: { name: flags.database, namespace: flags.namespace, clusterDomain: flags.clusterDomain },
       ordinal: flags.ordinal,
@@ -152,10 +158,15 @@ export class Agent {
     return 0;
   }
 
-  /** The certificate files exist before the pod starts (the watcher's gate); wait anyway rather than crash-loop. */
+  /**
+   * The certificate files exist before the pod starts (the watcher's gate); wait anyway rather than
+   * crash-loop. The first served copy is written here, before any round lets mysqld start: what
+   * mysqld loads at its first start is verified too.
+   */
   private async waitForMaterial(): Promise<ServerMaterial> {
     for (;;) {
       try {
+        this.reloader.prepare();
         this.material.current();
         return this.material;
       } catch (error) {
@@ -283,7 +294,9 @@ export class Agent {
     if (this.status) this.statusAt = monotonic();
     if (stage === 'running' && this.rejoin.due(this.status, now)) await this.askToRejoin();
     // A renewed server certificate: checked, and reloaded in the running mysqld (tls-reload.ts).
+    // Otherwise the copies are still kept (a CA staged, a renewal verified): mysqld reads them when it starts.
     if (this.status && !this.stopping) await this.reloader.check();
+    else if (!this.stopping) this.reloader.prepare();
     const peers: MemberFacts[] = [];
     let decision: GaleraDecision | undefined;
     if (this.member.wantsPeers()) {
@@ -329,11 +342,17 @@ export class Agent {
    */
   private async followRestartOrder(): Promise<void> {
     const tlsReload = this.reloader.facts();
-    if (tlsReload?.needsRestart && this.member.stage === 'running' && monotonic() - this.restartDecisionAt >= RESTART_DECISION_MS) {
+    const restartMayCome = tlsReload?.needsRestart && this.member.stage === 'running';
+    // A CA change under way (trust-stage.ts): a leaf waiting for `present`, or a bundle of two CAs for `retire`.
+    const caChangeUnderWay = tlsReload?.waitingCa !== undefined || (tlsReload?.trusted?.length ?? 0) > 1;
+    if ((restartMayCome || caChangeUnderWay) && monotonic() - this.restartDecisionAt >= RESTART_DECISION_MS) {
       this.restartDecisionAt = monotonic();
       const decision = await this.readDecision();
-      // An API error keeps the order as last read: a hiccup must not cancel a restart under way.
-      if (!this.warned.has('decision')) this.restartOrder = decision?.restart;
+      // An API error keeps the orders as last read: a hiccup must not cancel a restart under way.
+      if (!this.warned.has('decision')) {
+        this.restartOrder = decision?.restart;
+        this.caChangeOrder = decision?.caChange;
+      }
     }
     if (this.stopping) return;
     const order = this.restartOrder;

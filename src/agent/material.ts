@@ -1,8 +1,8 @@
 /**
- * The pod's server certificate (the `tls-server-config` Secret volume): the agent serves its port
- * with it and presents it to its peers as a client certificate (its usages include client auth).
- * Re-read when kubelet swaps the volume's files (cert-manager renewed them): checked by content,
- * at most every `refreshMs`.
+ * The pod's server certificate: read from the `tls-server-config` Secret volume (the renewal
+ * check's input) and, as the agent serves its port with it and presents it to its peers as a
+ * client certificate (its usages include client auth), from the served copies mysqld loads too
+ * (served-copies.ts). Re-read at most every `refreshMs`, by content.
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
@@ -31,7 +31,7 @@ export interface MaterialFiles {
  * volume the three are read from the one directory `..data` points at, so a swap between two reads
  * never mixes an old certificate with a new key (the old directory may vanish under us: read again).
  */
-export function readMaterialFiles(dir: string): MaterialFiles {
+export function readMaterialFiles(dir: string, bundle?: Buffer): MaterialFiles {
   for (let attempt = 0; ; attempt++) {
     let base = dir;
     try {
@@ -40,17 +40,18 @@ export function readMaterialFiles(dir: string): MaterialFiles {
       // not a kubelet atomic-writer volume: the files themselves
     }
     try {
-      return readFrom(base);
+      return readFrom(base, bundle);
     } catch (error) {
       if (base === dir || attempt >= 2 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
 }
 
-function readFrom(dir: string): MaterialFiles {
+/** `bundle`: ca.crt kept apart (the served copies' trust bundle), else the directory's own. */
+function readFrom(dir: string, bundle?: Buffer): MaterialFiles {
   const cert = readFileSync(join(dir, 'tls.crt'));
   const key = readFileSync(join(dir, 'tls.key'));
-  const ca = readFileSync(join(dir, 'ca.crt'));
+  const ca = bundle ?? readFileSync(join(dir, 'ca.crt'));
   const version = createHash('sha256').update(cert).update(key).update(ca).digest('hex').slice(0, 16);
   return { cert, key, ca, version };
 }
@@ -59,15 +60,11 @@ export class ServerMaterial {
   private material: Material | undefined;
   private checkedAt = -Infinity;
 
-  /**
-   * `accept`: whether new files may replace the material held (the renewal check's verdict: a
-   * refused renewal is not served on the agent's port either); the first material is always taken.
-   */
+  /** `read`: the files to serve (the served copies: verified before they were written). */
   constructor(
-    private readonly dir: string,
+    private readonly read: () => MaterialFiles | undefined,
     private readonly refreshMs = 10_000,
     private readonly monotonic = () => performance.now(),
-    private readonly accept: (files: MaterialFiles) => boolean = () => true,
   ) {}
 
   /** The material now; throws when the files are missing or do not parse (the pod cannot serve yet). */
@@ -75,16 +72,11 @@ export class ServerMaterial {
     const now = this.monotonic();
     if (this.material && now - this.checkedAt < this.refreshMs) return this.material;
     this.checkedAt = now;
-    const files = this.files();
+    const files = this.read();
+    if (!files) throw new Error('the served copies of the server certificate are not written yet');
     const { cert, key, ca, version } = files;
     if (this.material?.version === version) return this.material;
-    if (this.material && !this.accept(files)) return this.material;
     this.material = { cert, key, ca, cas: parseCertificates(ca), version };
     return this.material;
-  }
-
-  /** The files now, unparsed and unverified (the renewal check's input), read every call. */
-  files(): MaterialFiles {
-    return readMaterialFiles(this.dir);
   }
 }

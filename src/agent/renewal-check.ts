@@ -3,11 +3,10 @@
  * loaded? The watcher's own readiness chain (src/tls/checks.ts, one implementation) run on the
  * mounted files as if they were the Secret, with the names this member must cover — every check
  * but the last, which reads cert-manager's Certificate (the agent has no Kubernetes objects; the
- * watcher's verdict covers it). Then one more use of the same chain check: the new leaf must chain
- * to the CA the member serves with now (its peers trust that one): a renewal under another CA is a
- * CA change (issue 12.3), never loaded by the agent. Pure: material and the clock in.
+ * watcher's verdict covers it). A leaf under another CA than the one served passes here when it
+ * chains to the Secret's own ca.crt: that is a CA change, staged by trust-stage.ts. Pure.
  */
-import { certificateResourceIsNotReady, evaluate, leafDoesNotChainToCA, READINESS_CHAIN, UNTRUSTED_ISSUER, type Violation } from '../tls/checks';
+import { certificateResourceIsNotReady, evaluate, READINESS_CHAIN, type Violation } from '../tls/checks';
 import type { DatabaseIdentity } from '../tls/member';
 import type { SecretObject } from '../tls/objects';
 import { CA_CRT, TLS_CRT, TLS_KEY } from '../tls/pem';
@@ -20,8 +19,6 @@ export interface RenewalInput {
   cert: Buffer;
   key: Buffer;
   ca: Buffer;
-  /** ca.crt of the material the member serves now; undefined on the first look. */
-  servedCa: Buffer | undefined;
   database: DatabaseIdentity;
   ordinal: number;
   now: Date;
@@ -50,13 +47,5 @@ export function renewalViolation(input: RenewalInput): Violation | null {
     member: database,
     now,
   }, RENEWAL_CHAIN);
-  if (found || !input.servedCa || input.servedCa.equals(input.ca)) return found;
-  const againstServed = asSecret(database.namespace, input.cert, input.key, input.servedCa);
-  const untrusted = leafDoesNotChainToCA.run({
-    namespace: database.namespace, secretName: againstServed.metadata.name, secret: againstServed, certificates: [],
-    requiredDNSNames: [], requiredIPAddresses: [], now,
-  });
-  return untrusted
-    ? { reason: UNTRUSTED_ISSUER, message: `the renewed certificate does not chain to the CA this member serves with (its peers trust that one): a CA change is not reloaded by the agent (${untrusted.message})` }
-    : null;
+  return found;
 }

@@ -1,20 +1,24 @@
 /**
- * Renewed server certificates served without a restart (issue 12.1). Every tick: read the mounted
- * files (material.ts, by content hash); when they changed since what the member serves, check them
- * (renewal-check.ts: the watcher's chain); refused → keep serving the old one and report it;
- * verified → ask the running server what it is (version, provider options, admin TLS) and run the
- * statements reload-plan.ts picks for it. A channel the server cannot reload is reported as
- * `needsRestart` in the member facts — never restarted here: the watcher's leader is to serialise
- * restarts, one member at a time (docs/rotation.md). Logs carry fingerprints and reasons, never
- * material.
+ * Renewed server certificates served without a restart (issue 12.1), a CA change in stages (12.3).
+ * Every tick: read the mounted Secret files (material.ts) and the served copies mysqld and Galera
+ * load (served-copies.ts); trust-stage.ts says what the copies should hold next — refused material
+ * is never copied, a new CA is trusted before its leaf is presented — and the copies are written.
+ * When they differ from what the running server loaded: ask it what it is (version, provider
+ * options, admin TLS) and run the statements reload-plan.ts picks for it. A channel the server
+ * cannot reload is reported as `needsRestart` in the member facts — never restarted here: the
+ * watcher's leader serialises restarts, one member at a time (docs/rotation.md). Logs carry
+ * fingerprints and reasons, never material.
  */
 import { X509Certificate } from 'node:crypto';
-import type { TlsReloadFacts } from '../model/galera';
+import type { CaChangeOrder, TlsReloadFacts } from '../model/galera';
 import type { Logger } from '../observe/log';
+import { anchorOf, fingerprints } from '../tls/bundle';
 import type { DatabaseIdentity } from '../tls/member';
+import { parseCertificates } from '../tls/pem';
 import type { MaterialFiles } from './material';
 import { reloadPlan, type ReloadPlan, type ServerFacts } from './reload-plan';
-import { renewalViolation } from './renewal-check';
+import type { CopiesChange } from './served-copies';
+import { planStage } from './trust-stage';
 
 /** A session with the member's own mysqld (MysqlConnection). */
 export interface SqlSession {
@@ -23,7 +27,12 @@ export interface SqlSession {
 }
 
 export interface TlsReloaderDeps {
-  files(): MaterialFiles;
+  /** The Secret's volume as the kubelet mounted it. */
+  mounted(): MaterialFiles;
+  /** What mysqld and Galera load: undefined before the first copy. */
+  copies: { read(): MaterialFiles | undefined; write(change: CopiesChange): void };
+  /** The leader's CA-change order as last read. */
+  caChange?: () => CaChangeOrder | undefined;
   /** A session whose server certificate is verified against `ca` (what the server serves now chains to it). */
   connect(ca: Buffer): Promise<SqlSession>;
   database: DatabaseIdentity;
@@ -37,15 +46,8 @@ export interface TlsReloaderDeps {
   monotonic?: () => number;
   /** How long after a failed statement the reload is tried again. */
   retryMs?: number;
-  /** `restart`: never run a reload statement; every verified renewal waits for a restart (--tls-reload). */
+  /** `restart`: never run a reload statement; every change of the copies waits for a restart (--tls-reload). */
   mode?: 'reload' | 'restart';
-}
-
-/** What the member serves: the version (content hash) of the files it was loaded from. */
-interface Served {
-  version: string;
-  fingerprint: string;
-  ca: Buffer;
 }
 
 export function fingerprintOf(cert: Buffer): string {
@@ -59,14 +61,42 @@ export function fingerprintOf(cert: Buffer): string {
 /** ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED (MySQL/MariaDB): the account lacks the privilege. */
 const ACCESS_DENIED_CODES = new Set([1227, 1044, 1045]);
 
+/** The facts every state shares: what the loaded copies serve and trust. */
+function servedFacts(loaded: MaterialFiles): TlsReloadFacts {
+  const facts: TlsReloadFacts = { served: fingerprintOf(loaded.cert) };
+  try {
+    const trusted = parseCertificates(loaded.ca);
+    facts.trusted = fingerprints(trusted);
+    const anchor = anchorOf(loaded.cert, trusted);
+    if (anchor) facts.servedCa = anchor.fingerprint256;
+  } catch {
+    // unreadable copies are reported by what they serve alone
+  }
+  return facts;
+}
+
+/** What a change of the copies is to serve: the new leaf's fingerprint, or the new trust's. */
+function pendingOf(copies: MaterialFiles, loaded: MaterialFiles): string {
+  if (!copies.cert.equals(loaded.cert)) return fingerprintOf(copies.cert);
+  try {
+    return `trust:${fingerprints(parseCertificates(copies.ca)).join(',')}`;
+  } catch {
+    return 'trust:unreadable';
+  }
+}
+
 export class TlsReloader {
-  private served: Served | undefined;
-  private state: TlsReloadFacts | undefined;
-  /** A version already judged: refused, or waiting for a restart; not tried again until the files change. */
-  private settled: string | undefined;
+  /** What the running server loaded (the copies at its start or at the last reload). */
+  private loaded: MaterialFiles | undefined;
+  private copies: MaterialFiles | undefined;
+  private refused: TlsReloadFacts['refused'];
+  /** The mounted version refused last: reported once, not at every tick. */
+  private refusedVersion: string | undefined;
+  private waitingCa: string | undefined;
+  private pending: Pick<TlsReloadFacts, 'pending' | 'needsRestart' | 'reason'> | undefined;
+  /** A copies version waiting for a restart: no statement is tried again for it. */
+  private awaitingRestart: string | undefined;
   private retryAt = -Infinity;
-  /** The last version that passed the check (served, or pending a reload or restart). */
-  private verified: string | undefined;
   private readonly now: () => Date;
   private readonly monotonic: () => number;
 
@@ -75,74 +105,107 @@ export class TlsReloader {
     this.monotonic = deps.monotonic ?? (() => performance.now());
   }
 
-  /**
-   * May the agent's own port (and its peer client) take these files? Only what passes the same
-   * check: a refused renewal is served nowhere. Judged here when the tick has not judged it yet
-   * (mysqld may not be running); no report from this path, the tick's check reports.
-   */
-  accepts(files: MaterialFiles): boolean {
-    if (!this.served || files.version === this.served.version || files.version === this.verified) return true;
-    if (files.version === this.settled && this.state?.refused) return false;
-    return renewalViolation({ ...files, servedCa: this.served.ca, database: this.deps.database, ordinal: this.deps.ordinal, now: this.now() }) === null;
-  }
-
   facts(): TlsReloadFacts | undefined {
-    return this.state;
+    const base = this.loaded ?? this.copies;
+    if (!base) return undefined;
+    return {
+      ...servedFacts(base),
+      ...(this.pending ?? {}),
+      ...(this.refused ? { refused: this.refused } : {}),
+      ...(this.waitingCa ? { waitingCa: this.waitingCa } : {}),
+    };
+  }
+
+  /** The copies as last read or written: what the agent's own port serves and its peer client presents. */
+  served(): MaterialFiles | undefined {
+    return this.copies;
   }
 
   /**
-   * mysqld (re)started and read whatever the files hold now: that is what it serves. Unverified
-   * — the 12.2 decision (docs/rotation.md): the watcher's served-certificate report catches it.
+   * mysqld (re)started and read whatever the copies hold now: that is what it serves — verified,
+   * since only verified material is ever copied.
    */
   restarted(): void {
-    this.served = undefined;
-    this.settled = undefined;
+    this.loaded = undefined;
+    this.pending = undefined;
+    this.awaitingRestart = undefined;
   }
 
-  async check(): Promise<void> {
-    let files: MaterialFiles;
-    try {
-      files = this.deps.files();
-    } catch {
-      return; // mid-swap or not there yet: the next tick reads it
-    }
-    if (!this.served) {
-      this.served = { version: files.version, fingerprint: fingerprintOf(files.cert), ca: files.ca };
-      this.state = { served: this.served.fingerprint };
-      return;
-    }
-    if (files.version === this.served.version) {
-      this.state = { served: this.served.fingerprint };
-      this.settled = undefined;
-      return;
-    }
-    if (files.version === this.settled || this.monotonic() < this.retryAt) return;
-    const fingerprint = fingerprintOf(files.cert);
+  /**
+   * The copies brought to what trust-stage.ts says, without the server (also before mysqld
+   * starts: the first copy is what it will load). Returns whether copies exist.
+   */
+  prepare(): boolean {
     const { log, metrics } = this.deps;
+    let mounted: MaterialFiles;
+    try {
+      mounted = this.deps.mounted();
+      this.copies = this.deps.copies.read();
+    } catch {
+      return this.copies !== undefined; // mid-swap or not there yet: the next tick reads it
+    }
+    const plan = planStage({ mounted, copies: this.copies, order: this.deps.caChange?.(), database: this.deps.database, ordinal: this.deps.ordinal, now: this.now() });
+    if (plan.kind !== 'wait') this.waitingCa = undefined;
+    if (plan.kind !== 'refuse') {
+      this.refused = undefined;
+      this.refusedVersion = undefined;
+    }
+    switch (plan.kind) {
+      case 'refuse': {
+        const fingerprint = fingerprintOf(mounted.cert);
+        const { reason, message } = plan.violation;
+        this.refused = { fingerprint, reason, message };
+        if (this.refusedVersion !== mounted.version) {
+          this.refusedVersion = mounted.version;
+          metrics.refused.inc({ reason });
+          log.warn('renewed server certificate refused: not copied, not loaded; what is served stays', { reason, message, fingerprint, served: this.copies ? fingerprintOf(this.copies.cert) : null });
+        }
+        break;
+      }
+      case 'wait':
+        if (this.waitingCa !== plan.waitingCa) log.info('renewed server certificate verified; its CA is not trusted by every member yet', { why: plan.why, fingerprint: fingerprintOf(mounted.cert) });
+        this.waitingCa = plan.waitingCa;
+        break;
+      case 'write':
+        this.deps.copies.write(plan.change);
+        this.copies = this.deps.copies.read();
+        log.info(`served copies: ${plan.step}`, { why: plan.why, fingerprint: fingerprintOf(mounted.cert) });
+        break;
+      case 'keep':
+        break;
+    }
+    return this.copies !== undefined;
+  }
 
-    const violation = renewalViolation({ ...files, servedCa: this.served.ca, database: this.deps.database, ordinal: this.deps.ordinal, now: this.now() });
-    if (violation) {
-      this.settled = files.version;
-      this.state = { served: this.served.fingerprint, refused: { fingerprint, reason: violation.reason, message: violation.message } };
-      metrics.refused.inc({ reason: violation.reason });
-      log.warn('renewed server certificate refused: not loaded, the old one stays served', { reason: violation.reason, message: violation.message, fingerprint, served: this.served.fingerprint });
+  /** One tick while mysqld runs: the copies prepared, and loaded by the running server if they changed. */
+  async check(): Promise<void> {
+    this.prepare();
+    const copies = this.copies;
+    if (!copies) return;
+    if (!this.loaded) {
+      this.loaded = copies; // the first look: the running server loaded the copies at its start
       return;
     }
-
-    this.verified = files.version;
+    if (copies.version === this.loaded.version) {
+      this.pending = undefined;
+      this.awaitingRestart = undefined;
+      return;
+    }
+    if (copies.version === this.awaitingRestart || this.monotonic() < this.retryAt) return;
+    const pending = pendingOf(copies, this.loaded);
+    const { log, metrics } = this.deps;
     if (this.deps.mode === 'restart') {
-      this.settled = files.version;
-      const reason = 'all channels: --tls-reload=restart (the agent runs no reload statement)';
-      this.state = { served: this.served.fingerprint, pending: fingerprint, needsRestart: true, reason };
+      this.awaitingRestart = copies.version;
+      this.pending = { pending, needsRestart: true, reason: 'all channels: --tls-reload=restart (the agent runs no reload statement)' };
       metrics.reloads.inc({ result: 'needs-restart' });
-      log.warn('renewed server certificate verified; waiting for a restart (--tls-reload=restart)', { fingerprint });
+      log.warn('served copies changed; waiting for a restart (--tls-reload=restart)', { pending });
       return;
     }
     let plan: ReloadPlan;
     const done: string[] = [];
     let session: SqlSession | undefined;
     try {
-      session = await this.deps.connect(this.served.ca);
+      session = await this.deps.connect(this.loaded.ca);
       plan = reloadPlan(await serverFacts(session));
       for (const statement of plan.statements) {
         try {
@@ -157,28 +220,27 @@ export class TlsReloader {
     } catch (error) {
       this.retryAt = this.monotonic() + (this.deps.retryMs ?? 60_000);
       const reason = (error as Error).message;
-      this.state = { served: this.served.fingerprint, pending: fingerprint, reason };
+      this.pending = { pending, reason };
       metrics.reloads.inc({ result: 'failed' });
-      log.warn('cannot reload the renewed server certificate; trying again', { reason, fingerprint, done });
+      log.warn('cannot reload the served copies; trying again', { reason, pending, done });
       return;
     } finally {
       session?.close();
     }
 
     if (plan.cannotReload.length > 0) {
-      // The reloadable channels serve the new one; the others keep the old one until mysqld restarts.
-      this.settled = files.version;
+      // The reloadable channels load the new copies; the others keep the old until mysqld restarts.
+      this.awaitingRestart = copies.version;
       const reason = plan.cannotReload.map((c) => `${c.channel}: ${c.reason}`).join('; ');
-      this.state = { served: this.served.fingerprint, pending: fingerprint, needsRestart: true, reason };
+      this.pending = { pending, needsRestart: true, reason };
       metrics.reloads.inc({ result: 'needs-restart' });
-      log.warn('renewed server certificate verified; a channel cannot reload without a restart (not restarted by the agent)', { server: plan.server, reason, fingerprint, done });
+      log.warn('served copies verified and written; a channel cannot reload without a restart (not restarted by the agent)', { server: plan.server, reason, pending, done });
       return;
     }
-    this.served = { version: files.version, fingerprint, ca: files.ca };
-    this.state = { served: fingerprint };
-    this.settled = undefined;
+    this.loaded = copies;
+    this.pending = undefined;
     metrics.reloads.inc({ result: 'reloaded' });
-    log.info('renewed server certificate verified and reloaded', { server: plan.server, statements: done, fingerprint });
+    log.info('served copies reloaded', { server: plan.server, statements: done, ...servedFacts(copies) });
   }
 }
 

@@ -86,6 +86,15 @@ export interface TlsReloadFacts {
   /** Why `pending` is not served yet (a channel that cannot reload, a failed statement). */
   reason?: string;
   refused?: { fingerprint: string; reason: string; message: string };
+  /**
+   * The CA change in stages (issue 12.3): SHA-256 fingerprints of the CAs the member's loaded trust
+   * bundle holds, of the CA its served leaf chains to, and of a new CA whose leaf it holds back
+   * until the leader's `caChange` order says every member trusts that CA. For a trust-only change
+   * waiting for a restart, `pending` is `trust:<fingerprints>` rather than a leaf's.
+   */
+  trusted?: string[];
+  servedCa?: string;
+  waitingCa?: string;
 }
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -127,6 +136,19 @@ export interface GaleraDecision {
    * (the parsers keep known fields only), so it never restarts anything — the old behaviour.
    */
   restart?: RestartOrder;
+  /**
+   * The CA change in stages (issue 12.3), optional like `restart`: `present` once every member
+   * trusts `ca` (members then serve their leaf of the new CA), `retire` once every member serves a
+   * leaf of `ca` (members then drop the other CAs from their trust bundle).
+   */
+  caChange?: CaChangeOrder;
+}
+
+export const CA_CHANGE_STAGES = ['present', 'retire'] as const;
+export interface CaChangeOrder {
+  /** SHA-256 fingerprint of the new CA. */
+  ca: string;
+  stage: (typeof CA_CHANGE_STAGES)[number];
 }
 
 /**
@@ -230,6 +252,15 @@ function parseTlsReload(v: unknown): TlsReloadFacts | undefined | null {
     if (!isObject(r) || !isString(r.fingerprint) || !isString(r.reason) || !isString(r.message)) return null;
     out.refused = { fingerprint: r.fingerprint, reason: r.reason, message: r.message };
   }
+  if (v.trusted !== undefined) {
+    if (!Array.isArray(v.trusted) || !v.trusted.every(isString)) return null;
+    out.trusted = [...(v.trusted as string[])];
+  }
+  for (const key of ['servedCa', 'waitingCa'] as const) {
+    if (v[key] === undefined) continue;
+    if (!isString(v[key])) return null;
+    out[key] = v[key] as string;
+  }
   return out;
 }
 
@@ -276,6 +307,11 @@ export function parseDecision(text: string): Parsed<GaleraDecision> {
     if (!isObject(r) || !isString(r.member) || r.member === '' || !isString(r.round) || r.round === '' || !isString(r.fingerprint) || r.fingerprint === '') return bad('restart');
     if (decision.phase !== 'running') return bad('restart (present only in phase running)');
     decision.restart = { member: r.member, round: r.round, fingerprint: r.fingerprint };
+  }
+  if (v.caChange !== undefined) {
+    const c = v.caChange;
+    if (!isObject(c) || !isString(c.ca) || c.ca === '' || !(CA_CHANGE_STAGES as readonly unknown[]).includes(c.stage)) return bad('caChange');
+    decision.caChange = { ca: c.ca, stage: c.stage as CaChangeOrder['stage'] };
   }
   return { ok: true, value: decision };
 }

@@ -20,7 +20,7 @@
  *     lose the other's commits.
  */
 import { INIT_SCRIPT } from '../model/kubedb';
-import { isPrimary, type BootstrapOrder, type ForceBootstrap, type GaleraDecision, type MemberFacts, type Phase, type RestartOrder } from '../model/galera';
+import { isPrimary, type BootstrapOrder, type CaChangeOrder, type ForceBootstrap, type GaleraDecision, type MemberFacts, type Phase, type RestartOrder } from '../model/galera';
 
 export interface MemberView {
   /** `<db>-<ordinal>` */
@@ -49,6 +49,8 @@ export interface Verdict {
   consume?: string;
   /** A certificate restart order (restart-decider.ts), only in phase running. */
   restart?: RestartOrder;
+  /** A CA change's stage order (ca-change-decider.ts). */
+  caChange?: CaChangeOrder;
 }
 
 const list = (names: string[]): string => names.join(', ');

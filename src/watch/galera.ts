@@ -15,6 +15,7 @@ import { forceBootstrapName, galeraDecisionsName, memberName } from '../model/na
 import { LABEL } from '../model/kubedb';
 import { GALERA_PROTOCOL, parseDecision, parseForceBootstrap, parseMemberFacts, type BootstrapOrder, type ForceBootstrap, type GaleraDecision, type Phase } from '../model/galera';
 import { decide, type MemberView, type Verdict } from './galera-decider';
+import { decideCaChange } from './ca-change-decider';
 import { decideRestart } from './restart-decider';
 import type { Logger } from '../observe/log';
 import type { EventObject } from './record';
@@ -76,6 +77,7 @@ export function nextDecision(current: GaleraDecision | undefined, verdict: Verdi
   };
   if (verdict.bootstrap) decision.bootstrap = verdict.bootstrap;
   if (verdict.restart && verdict.phase === 'running') decision.restart = verdict.restart;
+  if (verdict.caChange) decision.caChange = verdict.caChange;
   const ended = current?.bootstrap && !sameOrder(current.bootstrap, verdict.bootstrap) ? current.bootstrap : current?.previousBootstrap;
   if (ended) decision.previousBootstrap = ended;
   return decision;
@@ -97,15 +99,17 @@ export function decisionData(decision: GaleraDecision): Record<string, string> {
     leader: `${decision.leader.identity} (term ${decision.leader.term})`,
   };
   if (decision.bootstrap) data.bootstrap = `${decision.bootstrap.member} runs ${decision.bootstrap.script} in round ${decision.bootstrap.round} (order ${decision.sequence})`;
+  if (decision.caChange) data.caChange = `${decision.caChange.stage} CA ${decision.caChange.ca}`;
   if (decision.restart) data.restart = `${decision.restart.member} restarts mysqld in round ${decision.restart.round} to serve certificate ${decision.restart.fingerprint}`;
   return data;
 }
 
-/** The bootstrap verdict with the certificate restart decision folded in (phase running only). */
-export function withRestart(verdict: Verdict, replicas: number, members: MemberView[], current: GaleraDecision | undefined): Verdict {
+/** The bootstrap verdict with the certificate decisions folded in: a restart (phase running only), a CA change's stage. */
+export function withCertificateOrders(verdict: Verdict, replicas: number, members: MemberView[], current: GaleraDecision | undefined): Verdict {
   const restart = decideRestart({ replicas, members, bootstrapping: verdict.phase !== 'running', ...(current?.restart ? { current: current.restart } : {}) });
-  const reason = restart.reason ? `${verdict.reason}; ${restart.reason}` : verdict.reason;
-  return { ...verdict, reason, ...(restart.order ? { restart: restart.order } : {}) };
+  const caChange = decideCaChange({ replicas, members });
+  const reason = [verdict.reason, restart.reason, caChange.reason].filter((r) => r).join('; ');
+  return { ...verdict, reason, ...(restart.order ? { restart: restart.order } : {}), ...(caChange.order ? { caChange: caChange.order } : {}) };
 }
 
 export class GaleraController {
@@ -177,7 +181,7 @@ export class GaleraController {
     }
     const force = await this.forceRequest(namespace, name, log);
     const members: MemberView[] = Array.from({ length: replicas }, (_, ordinal) => this.memberView(pods, name, ordinal));
-    const verdict = withRestart(decide({ replicas, members, ...(current ? { current } : {}), ...(force ? { force } : {}) }), replicas, members, current);
+    const verdict = withCertificateOrders(decide({ replicas, members, ...(current ? { current } : {}), ...(force ? { force } : {}) }), replicas, members, current);
     const leader = deps.leadership();
     const next = nextDecision(current, verdict, leader, replicas);
     this.phases.set(key, next.phase);
