@@ -1,7 +1,7 @@
 // The channel between agents, over real TLS on loopback with certificates made by openssl: /peer
 // answers only a member of this database (mutual TLS), the probes answer anyone (kubelet presents
 // no certificate), and a peer is believed only when its server certificate names the member asked.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import type { Server } from 'node:https';
 import { CertFactory, type Pem } from '../tls/testing/certs';
 import { GALERA_PROTOCOL, type MemberFacts } from '../model/galera';
 import { ServerMaterial } from './material';
+import { ServedCopies } from './served-copies';
 import { PeerClient } from './peers';
 import { createAgentServer, listenOn } from './server';
 
@@ -25,14 +26,14 @@ const ca = certs.ca('px-issuer-ca');
 const otherCa = certs.ca('px-issuer-ca');
 const serverCert = (issuer: Pem, db: string) => certs.leaf(issuer, { dnsNames: [`*.${db}-pods.demo.svc`, 'localhost'], ipAddresses: ['127.0.0.1'] });
 
-/** The server certificate's Secret volume, as kubelet lays it out. */
+/** The served copies (the agent serves its port with what mysqld loads), as served-copies.ts writes them. */
 function material(leaf: Pem, trust: Pem): ServerMaterial {
-  const dir = mkdtempSync(join(tmpdir(), 'pxc-tls-agent-tls-'));
-  dirs.push(dir);
-  writeFileSync(join(dir, 'tls.crt'), leaf.cert);
-  writeFileSync(join(dir, 'tls.key'), leaf.key);
-  writeFileSync(join(dir, 'ca.crt'), trust.cert);
-  return new ServerMaterial(dir);
+  const leafDir = mkdtempSync(join(tmpdir(), 'pxc-tls-agent-tls-'));
+  const trustDir = mkdtempSync(join(tmpdir(), 'pxc-tls-agent-trust-'));
+  dirs.push(leafDir, trustDir);
+  const copies = new ServedCopies(leafDir, trustDir);
+  copies.write({ leaf: { cert: Buffer.from(leaf.cert), key: Buffer.from(leaf.key) }, trust: Buffer.from(trust.cert) });
+  return new ServerMaterial(() => copies.read());
 }
 
 const facts: MemberFacts = { protocol: GALERA_PROTOCOL, member: 'orders-1', round: 'r', stage: 'running', dataDir: 'initialised', safeToBootstrap: false, mysqldExits: 0,

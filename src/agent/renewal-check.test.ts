@@ -20,26 +20,16 @@ beforeAll(() => {
 afterAll(() => certs.cleanup());
 
 const b = (s: string) => Buffer.from(s);
-const judge = (leaf: Pem, caPem = ca, opts: { key?: string; servedCa?: Pem | null } = {}) =>
-  renewalViolation({
-    cert: b(leaf.cert), key: b(opts.key ?? leaf.key), ca: b(caPem.cert),
-    servedCa: opts.servedCa === null ? undefined : b((opts.servedCa ?? ca).cert),
-    database: DB, ordinal: 1, now: new Date(),
-  });
+const judge = (leaf: Pem, caPem = ca, opts: { key?: string } = {}) =>
+  renewalViolation({ cert: b(leaf.cert), key: b(opts.key ?? leaf.key), ca: b(caPem.cert), database: DB, ordinal: 1, now: new Date() });
 
 describe('a renewed server certificate swapped into the volume is loaded only when the watcher\'s checks pass', () => {
   test('a renewal of the same Certificate under the same CA is fit to load', () => {
     expect(judge(certs.leaf(ca, SANS))).toBeNull();
   });
 
-  test('another CA with its own ca.crt (self-consistent) is refused: the peers trust the CA served now', () => {
-    const found = judge(certs.leaf(otherCa, SANS), otherCa);
-    expect(found?.reason).toBe(UNTRUSTED_ISSUER);
-    expect(found?.message).toMatch(/does not chain to the CA this member serves with/);
-  });
-
-  test('on the first look (no served CA known) the same self-consistent material passes the chain', () => {
-    expect(judge(certs.leaf(otherCa, SANS), otherCa, { servedCa: null })).toBeNull();
+  test('another CA with its own ca.crt (self-consistent) passes: a CA change, staged by trust-stage.ts, not refused here', () => {
+    expect(judge(certs.leaf(otherCa, SANS), otherCa)).toBeNull();
   });
 
   test('a leaf that does not chain to the ca.crt beside it is refused', () => {
@@ -66,7 +56,7 @@ describe('a renewed server certificate swapped into the volume is loaded only wh
 
   test('a torn file is refused, and the message names the volume, never the material', () => {
     const leaf = certs.leaf(ca, SANS);
-    const found = renewalViolation({ cert: b(leaf.cert.slice(0, 200)), key: b(leaf.key), ca: b(ca.cert), servedCa: b(ca.cert), database: DB, ordinal: 1, now: new Date() });
+    const found = renewalViolation({ cert: b(leaf.cert.slice(0, 200)), key: b(leaf.key), ca: b(ca.cert), database: DB, ordinal: 1, now: new Date() });
     expect(found?.reason).toBe(INVALID_PEM);
     expect(found?.message).toMatch(/tls-server-config volume/);
     expect(found?.message).not.toMatch(/BEGIN|MII/);

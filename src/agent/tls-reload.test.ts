@@ -1,9 +1,12 @@
 // The reloader's decisions with the server's answers scripted (the real server: test/db/agent-reload.test.ts).
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { createLogger } from '../observe/log';
 import { CertFactory, type Pem } from '../tls/testing/certs';
 import { MysqlError } from './mysql';
+import type { CaChangeOrder } from '../model/galera';
+import { parseCertificates } from '../tls/pem';
 import type { MaterialFiles } from './material';
+import type { CopiesChange } from './served-copies';
 import { fingerprintOf, TlsReloader, type SqlSession } from './tls-reload';
 
 const DB = { name: 'db', namespace: 'demo', clusterDomain: 'cluster.local' };
@@ -21,13 +24,31 @@ beforeAll(() => {
 }, 60_000);
 afterAll(() => certs.cleanup());
 
-function filesOf(leaf: Pem, caPem = ca): MaterialFiles {
-  const [cert, key, c] = [Buffer.from(leaf.cert), Buffer.from(leaf.key), Buffer.from(caPem.cert)];
+function filesOf(leaf: Pem, caPem: Pem | Buffer = ca): MaterialFiles {
+  const [cert, key, c] = [Buffer.from(leaf.cert), Buffer.from(leaf.key), Buffer.isBuffer(caPem) ? caPem : Buffer.from(caPem.cert)];
   return { cert, key, ca: c, version: createHash('sha256').update(cert).update(key).update(c).digest('hex').slice(0, 16) };
 }
 
+/** The served copies in memory (served-copies.ts is the disk's; served-copies.test.ts). */
+function memoryCopies() {
+  let held: MaterialFiles | undefined;
+  return {
+    read: () => held,
+    write(change: CopiesChange) {
+      const leaf = change.leaf ?? { cert: held!.cert, key: held!.key };
+      held = filesOf({ cert: leaf.cert.toString(), key: leaf.key.toString() }, change.trust ?? held!.ca);
+    },
+    get held() { return held; },
+  };
+}
+
+const trustOf = (files: MaterialFiles | undefined) => parseCertificates(files!.ca).map((c) => c.fingerprint256);
+const fpCa = (p: Pem) => new X509Certificate(p.cert).fingerprint256;
+
 function rig(server: { version: string; provider: string; refuse?: string }, mode?: 'reload' | 'restart') {
   let files: MaterialFiles = filesOf(certs.leaf(ca, SANS));
+  let order: CaChangeOrder | undefined;
+  const copies = memoryCopies();
   const statements: string[] = [];
   const lines: string[] = [];
   const counts = { reloads: new Map<string, number>(), refused: new Map<string, number>() };
@@ -44,7 +65,9 @@ function rig(server: { version: string; provider: string; refuse?: string }, mod
     close() {},
   };
   const reloader = new TlsReloader({
-    files: () => files,
+    mounted: () => files,
+    copies,
+    caChange: () => order,
     connect: async () => session,
     database: DB,
     ordinal: 0,
@@ -53,49 +76,96 @@ function rig(server: { version: string; provider: string; refuse?: string }, mod
     retryMs: 0,
     ...(mode ? { mode } : {}),
   });
-  return { reloader, statements, lines, counts, swap: (f: MaterialFiles) => (files = f), get files() { return files; } };
+  return {
+    reloader, statements, lines, counts, copies,
+    swap: (f: MaterialFiles) => (files = f),
+    order: (o: CaChangeOrder | undefined) => (order = o),
+    get files() { return files; },
+  };
 }
 
-describe('the agent reloads a verified renewal with what the running server can reload, and refuses a bad one', () => {
-  test('the first look takes what mysqld serves as the baseline and runs nothing', async () => {
+describe('the agent copies a verified renewal and reloads it with what the running server can reload; a bad one is never copied', () => {
+  test('before mysqld: the first copy of the verified Secret; the first look takes it as loaded and runs nothing', async () => {
     const r = rig(MARIADB_GALERA);
+    expect(r.reloader.prepare()).toBe(true);
+    expect(r.copies.held?.cert.equals(r.files.cert)).toBe(true);
     await r.reloader.check();
     expect(r.statements).toEqual([]);
-    expect(r.reloader.facts()).toEqual({ served: fingerprintOf(r.files.cert) });
+    expect(r.reloader.facts()).toEqual({ served: fingerprintOf(r.files.cert), servedCa: fpCa(ca), trusted: [fpCa(ca)] });
   });
 
-  test('a verified renewal on MariaDB + Galera 26.4: FLUSH SSL once, then served', async () => {
+  test('a Secret that fails the checks is not copied even the first time: nothing for mysqld to load', () => {
+    const r = rig(MARIADB_GALERA);
+    r.swap(filesOf(certs.leaf(otherCa, SANS))); // does not chain to its ca.crt
+    expect(r.reloader.prepare()).toBe(false);
+    expect(r.copies.held).toBeUndefined();
+    expect(r.counts.refused.get('UntrustedIssuer')).toBe(1);
+  });
+
+  test('a verified renewal on MariaDB + Galera 26.4: copied, FLUSH SSL once, then served', async () => {
     const r = rig(MARIADB_GALERA);
     await r.reloader.check();
     const renewed = filesOf(certs.leaf(ca, SANS));
     r.swap(renewed);
-    expect(r.reloader.accepts(renewed)).toBe(true); // judged before the tick reaches it
-    expect(r.reloader.accepts(filesOf(certs.leaf(ca, SANS), otherCa))).toBe(false);
     await r.reloader.check();
     await r.reloader.check();
+    expect(r.copies.held?.cert.equals(renewed.cert)).toBe(true);
     expect(r.statements).toEqual(['FLUSH SSL']);
-    expect(r.reloader.facts()).toEqual({ served: fingerprintOf(renewed.cert) });
+    expect(r.reloader.facts()).toEqual({ served: fingerprintOf(renewed.cert), servedCa: fpCa(ca), trusted: [fpCa(ca)] });
     expect(r.counts.reloads.get('reloaded')).toBe(1);
   });
 
-  test('a renewal under another CA is refused: nothing runs, the old one is reported served, the log has no material', async () => {
+  test('a leaf that does not chain to its ca.crt is refused: not copied, nothing runs, reported once, no material in the log', async () => {
     const r = rig(MARIADB_GALERA);
     await r.reloader.check();
+    const before = r.copies.held;
     const old = r.reloader.facts()!.served;
-    const bad = filesOf(certs.leaf(otherCa, SANS), otherCa);
+    const bad = filesOf(certs.leaf(otherCa, SANS), ca);
     r.swap(bad);
     await r.reloader.check();
     await r.reloader.check();
+    expect(r.copies.held).toBe(before);
     expect(r.statements).toEqual([]);
     expect(r.reloader.facts()).toMatchObject({ served: old, refused: { fingerprint: fingerprintOf(bad.cert), reason: 'UntrustedIssuer' } });
     expect(r.counts.refused.get('UntrustedIssuer')).toBe(1); // once per swap, not per tick
-    expect(r.reloader.accepts(bad)).toBe(false); // not served on the agent's own port either
     expect(r.lines.join('')).not.toMatch(/BEGIN|PRIVATE/);
     // Then a good renewal arrives: it is loaded.
     r.swap(filesOf(certs.leaf(ca, SANS)));
     await r.reloader.check();
     expect(r.statements).toEqual(['FLUSH SSL']);
     expect(r.reloader.facts()?.refused).toBeUndefined();
+  });
+
+  test('a CA change in stages: the new CA trusted beside the old (old leaf kept), the new leaf only on the leader\'s present order, the old CA dropped on retire', async () => {
+    const r = rig(MARIADB_GALERA);
+    await r.reloader.check();
+    const oldLeaf = r.reloader.facts()!.served;
+    const changed = filesOf(certs.leaf(otherCa, SANS), otherCa);
+    r.swap(changed);
+    // 1. trust: the bundle holds both, the old leaf stays; loaded.
+    await r.reloader.check();
+    expect(trustOf(r.copies.held)).toEqual([fpCa(ca), fpCa(otherCa)]);
+    expect(r.statements).toEqual(['FLUSH SSL']);
+    await r.reloader.check();
+    expect(r.reloader.facts()).toEqual({ served: oldLeaf, servedCa: fpCa(ca), trusted: [fpCa(ca), fpCa(otherCa)], waitingCa: fpCa(otherCa) });
+    // An order for another CA changes nothing.
+    r.order({ ca: fpCa(ca), stage: 'present' });
+    await r.reloader.check();
+    expect(r.statements).toEqual(['FLUSH SSL']);
+    // 2. present: the new leaf, still trusting both.
+    r.order({ ca: fpCa(otherCa), stage: 'present' });
+    await r.reloader.check();
+    expect(r.statements).toEqual(['FLUSH SSL', 'FLUSH SSL']);
+    expect(r.reloader.facts()).toEqual({ served: fingerprintOf(changed.cert), servedCa: fpCa(otherCa), trusted: [fpCa(ca), fpCa(otherCa)] });
+    // 3. retire: only the new CA.
+    r.order({ ca: fpCa(otherCa), stage: 'retire' });
+    await r.reloader.check();
+    expect(trustOf(r.copies.held)).toEqual([fpCa(otherCa)]);
+    expect(r.reloader.facts()).toEqual({ served: fingerprintOf(changed.cert), servedCa: fpCa(otherCa), trusted: [fpCa(otherCa)] });
+    expect(r.statements).toHaveLength(3);
+    r.order(undefined);
+    await r.reloader.check();
+    expect(r.statements).toHaveLength(3);
   });
 
   test('PXC 5.7 (no reload statement, Galera 3): reported as needing a restart, nothing run, no restart', async () => {
@@ -107,10 +177,18 @@ describe('the agent reloads a verified renewal with what the running server can 
     await r.reloader.check();
     expect(r.statements).toEqual([]);
     expect(r.reloader.facts()).toMatchObject({ served: old, pending: fingerprintOf(renewed.cert), needsRestart: true, reason: expect.stringMatching(/^sql: .*; galera: .*socket\.ssl_reload/) });
-    // mysqld restarted (run.sh's loop): it read the files, the baseline is theirs.
+    // mysqld restarted (run.sh's loop): it read the copies, the baseline is theirs.
     r.reloader.restarted();
     await r.reloader.check();
-    expect(r.reloader.facts()).toEqual({ served: fingerprintOf(renewed.cert) });
+    expect(r.reloader.facts()).toEqual({ served: fingerprintOf(renewed.cert), servedCa: fpCa(ca), trusted: [fpCa(ca)] });
+  });
+
+  test('a trust stage that needs a restart is pending as trust:<fingerprints>', async () => {
+    const r = rig(PXC_GALERA_3);
+    await r.reloader.check();
+    r.swap(filesOf(certs.leaf(otherCa, SANS), otherCa));
+    await r.reloader.check();
+    expect(r.reloader.facts()).toMatchObject({ pending: `trust:${fpCa(ca)},${fpCa(otherCa)}`, needsRestart: true, trusted: [fpCa(ca)] });
   });
 
   test('--tls-reload=restart on a server that reloads everything: verified, nothing run, reported as needing a restart', async () => {
@@ -122,14 +200,14 @@ describe('the agent reloads a verified renewal with what the running server can 
     await r.reloader.check();
     await r.reloader.check();
     expect(r.statements).toEqual([]);
-    expect(r.reloader.facts()).toEqual({ served: old, pending: fingerprintOf(renewed.cert), needsRestart: true, reason: expect.stringMatching(/--tls-reload=restart/) });
+    expect(r.reloader.facts()).toEqual({ served: old, servedCa: fpCa(ca), trusted: [fpCa(ca)], pending: fingerprintOf(renewed.cert), needsRestart: true, reason: expect.stringMatching(/--tls-reload=restart/) });
     expect(r.counts.reloads.get('needs-restart')).toBe(1);
-    // A bad renewal is still refused, never queued for a restart.
-    const bad = filesOf(certs.leaf(otherCa, SANS), otherCa);
+    // A bad renewal is still refused, never copied; the restart pending stays what it was.
+    const bad = filesOf(certs.leaf(ca, SANS), otherCa);
     r.swap(bad);
     await r.reloader.check();
-    expect(r.reloader.facts()).toMatchObject({ refused: { reason: 'UntrustedIssuer' } });
-    expect(r.reloader.facts()?.needsRestart).toBeUndefined();
+    expect(r.reloader.facts()).toMatchObject({ refused: { reason: 'UntrustedIssuer' }, pending: fingerprintOf(renewed.cert) });
+    expect(r.copies.held?.cert.equals(renewed.cert)).toBe(true);
   });
 
   test('an account without the privilege: pending with the privilege named, tried again later', async () => {

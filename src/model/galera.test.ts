@@ -24,7 +24,13 @@ describe('member facts', () => {
     const withReload: MemberFacts = { ...facts, tlsReload: { served: 'AA:01', pending: 'BB:02', needsRestart: true, reason: 'galera: no socket.ssl_reload', refused: { fingerprint: 'CC:03', reason: 'KeyMismatch', message: 'm' } } };
     expect(parseMemberFacts(JSON.stringify(withReload))).toEqual({ ok: true, value: withReload });
   });
+  test('the CA-change facts round-trip: trusted, servedCa, waitingCa', () => {
+    const staging: MemberFacts = { ...facts, tlsReload: { served: 'AA:01', trusted: ['CA:OLD', 'CA:NEW'], servedCa: 'CA:OLD', waitingCa: 'CA:NEW' } };
+    expect(parseMemberFacts(JSON.stringify(staging))).toEqual({ ok: true, value: staging });
+  });
   test.each([
+    ['trusted not a list of strings', { served: 'a', trusted: 'CA:OLD' }],
+    ['waitingCa not a string', { served: 'a', waitingCa: 1 }],
     ['without served', { pending: 'x' }],
     ['needsRestart not a boolean', { served: 'a', needsRestart: 'yes' }],
     ['a refusal without its reason', { served: 'a', refused: { fingerprint: 'b', message: 'm' } }],
@@ -48,6 +54,15 @@ describe('decision', () => {
     ['with an empty fingerprint', { member: 'db-2', round: 'r', fingerprint: '' }],
   ])('an invalid restart order is refused: %s', (_name, restart) =>
     expect(parseDecision(JSON.stringify({ ...running, restart }))).toEqual({ ok: false, error: 'the decision has an invalid restart' }));
+  test('a CA-change order round-trips in any phase', () => {
+    const withCa: GaleraDecision = { ...decision, caChange: { ca: 'CA:NEW', stage: 'present' } };
+    expect(parseDecision(JSON.stringify(withCa))).toEqual({ ok: true, value: withCa });
+  });
+  test.each([
+    ['an unknown stage', { ca: 'CA:NEW', stage: 'swap' }],
+    ['without its CA', { stage: 'retire' }],
+  ])('an invalid CA-change order is refused: %s', (_name, caChange) =>
+    expect(parseDecision(JSON.stringify({ ...decision, caChange }))).toEqual({ ok: false, error: 'the decision has an invalid caChange' }));
   test('a reader that predates the restart order keeps only the fields it knows (why no protocol bump): unknown fields are dropped, not refused', () => {
     const parsed = parseDecision(JSON.stringify({ ...running, restart: undefined, somethingNewer: { x: 1 } }));
     expect(parsed).toEqual({ ok: true, value: { ...running, restart: undefined } });
