@@ -75,6 +75,10 @@ describe('decideRestart', () => {
 
   it('orders the member in the round it reports, for the fingerprint it has pending', () => {
     expect(decideRestart(input(view(synced(0), pending(1, { round: 'abc' }), synced(2)))).order).toEqual({ member: 'db-1', round: 'abc', fingerprint: NEW });
+    // Its copies moved on (a CA change's next stage) before it restarted: the order follows what it waits for now.
+    const movedOn = decideRestart(input(view(synced(0), synced(1), pending(2, { tlsReload: { served: OLD, pending: 'trust:CA1,CA2', needsRestart: true } })), { current: order(2) }));
+    expect(movedOn.order).toEqual({ member: 'db-2', round: 'r2', fingerprint: 'trust:CA1,CA2' });
+    expect(movedOn.reason).toMatch(/db-2 restarts to serve .*trust:CA1,CA2/);
   });
 
   it('says why the members wait and why a standing order ended', () => {

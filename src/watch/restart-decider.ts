@@ -9,7 +9,7 @@
  *  1. A bootstrap order stands, or no Primary component runs → no restart order (a standing one is
  *     withdrawn: the cluster is not whole).
  *  2. A restart order stands → keep it until its member has restarted (another round, or its pod
- *     gone) or serves the ordered fingerprint; withdraw it while its member still runs in the
+ *     gone), serves the ordered fingerprint, or has something else pending (its copies moved on); withdraw it while its member still runs in the
  *     ordered round and ANOTHER member is not Synced in the Primary component (a restart now would
  *     take a second member down; the agent removes its marker when the order goes).
  *  3. A new order only when the cluster is whole: every member 0..replicas−1 runs, Synced, in one
@@ -68,6 +68,8 @@ function standing(input: RestartInput, order: RestartOrder): RestartVerdict & { 
   if (!member.facts) return { order, reason: `${order.member} restarts for certificate ${order.fingerprint} (its facts are not reported yet)` };
   if (member.facts.round !== order.round) return { over: `${order.member} restarted (round ${member.facts.round})` };
   if (member.facts.tlsReload?.served === order.fingerprint) return { over: `${order.member} serves ${order.fingerprint}` };
+  // Its copies moved on (a CA change's next stage): the order is for what it no longer waits for.
+  if (member.facts.tlsReload?.pending !== order.fingerprint) return { over: `${order.member} no longer waits to serve ${order.fingerprint}` };
   const others = input.members.filter((m) => m !== member && !(m.pod && syncedPrimary(m.facts)));
   if (others.length > 0) {
     return { over: `withdrawn before ${order.member} restarted: ${others.map((m) => m.name).join(', ')} not Synced in the Primary component` };
