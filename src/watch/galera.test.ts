@@ -210,3 +210,31 @@ test('certificate restarts: one member at a time through the decisions ConfigMap
   expect(api.decision()!.restart).toEqual({ member: 'orders-1', round: 'r-orders-1', fingerprint: 'BB:NEW' });
   expect(registry.text()).toMatch(/pxc_tls_galera_restart_orders_total 2/);
 });
+
+test('a CA change: present once every member trusts the new CA, retire once every member serves it, then no order — through the decisions ConfigMap, with Events', async () => {
+  const synced = { stage: 'running' as const, dataDir: 'initialised' as const, wsrep: { clusterStatus: 'Primary', localState: 'Synced', clusterSize: 3, clusterStateUuid: U1 } };
+  const trusting = { tlsReload: { served: 'leaf-old', servedCa: 'CA:OLD', trusted: ['CA:OLD', 'CA:NEW'], waitingCa: 'CA:NEW' } };
+  const pods = [member(0, { ...synced, ...trusting }), member(1, { ...synced, tlsReload: { served: 'leaf-old', servedCa: 'CA:OLD', trusted: ['CA:OLD'] } }), member(2, { ...synced, ...trusting })];
+  const { api, controller, registry } = setup(pods);
+  await controller.reconcile(`${NS}/${DB}`);
+  expect(api.decision()!.caChange).toBeUndefined();
+  expect(api.decision()!.reason).toMatch(/not yet: orders-1/);
+
+  pods[1] = member(1, { ...synced, ...trusting });
+  await controller.reconcile(`${NS}/${DB}`);
+  expect(api.decision()).toMatchObject({ phase: 'running', caChange: { ca: 'CA:NEW', stage: 'present' } });
+  expect(api.configMaps.get(CM)!.data!.caChange).toBe('present CA CA:NEW');
+  expect(api.events.map((e) => e.reason)).toContain('CAChangePresent');
+
+  const presented = { tlsReload: { served: 'leaf-new', servedCa: 'CA:NEW', trusted: ['CA:OLD', 'CA:NEW'] } };
+  for (const i of [0, 1, 2]) pods[i] = member(i, { ...synced, ...presented });
+  await controller.reconcile(`${NS}/${DB}`);
+  expect(api.decision()!.caChange).toEqual({ ca: 'CA:NEW', stage: 'retire' });
+  expect(api.events.map((e) => e.reason)).toContain('CAChangeRetire');
+
+  for (const i of [0, 1, 2]) pods[i] = member(i, { ...synced, tlsReload: { served: 'leaf-new', servedCa: 'CA:NEW', trusted: ['CA:NEW'] } });
+  await controller.reconcile(`${NS}/${DB}`);
+  expect(api.decision()!.caChange).toBeUndefined();
+  expect(registry.text()).toContain('pxc_tls_galera_ca_change_orders_total{stage="present"} 1');
+  expect(registry.text()).toContain('pxc_tls_galera_ca_change_orders_total{stage="retire"} 1');
+});

@@ -224,7 +224,9 @@ export class GaleraController {
     const newRestart = next.restart && JSON.stringify(next.restart) !== JSON.stringify(current?.restart ?? null);
     if (newRestart) deps.metrics.restartOrders.inc();
     log.info(`decision: ${next.phase}`, { decision: next, members: members.map((m) => ({ member: m.name, pod: m.pod, facts: m.facts, error: m.factsError })) });
-    if (newOrder || newRestart || current?.phase !== next.phase || verdict.consume) await this.event(namespace, sts, next, log);
+    const newCaStage = next.caChange && JSON.stringify(next.caChange) !== JSON.stringify(current?.caChange ?? null);
+    if (newCaStage) deps.metrics.caChangeOrders.inc({ stage: next.caChange!.stage });
+    if (newOrder || newRestart || newCaStage || current?.phase !== next.phase || verdict.consume) await this.event(namespace, sts, next, log);
     return recheck;
   }
 
@@ -262,7 +264,8 @@ export class GaleraController {
   }
 
   private async event(namespace: string, sts: StatefulSetObject, decision: GaleraDecision, log: Logger): Promise<void> {
-    const reason = decision.restart ? 'CertificateRestartOrdered' : { running: 'GaleraPrimaryComponent', waiting: 'GaleraWaiting', bootstrap: 'GaleraBootstrapOrdered', blocked: 'GaleraBootstrapBlocked' }[decision.phase];
+    const caChange = decision.caChange ? ({ present: 'CAChangePresent', retire: 'CAChangeRetire' } as const)[decision.caChange.stage] : undefined;
+    const reason = decision.restart ? 'CertificateRestartOrdered' : caChange ?? { running: 'GaleraPrimaryComponent', waiting: 'GaleraWaiting', bootstrap: 'GaleraBootstrapOrdered', blocked: 'GaleraBootstrapBlocked' }[decision.phase];
     const now = rfc3339(this.deps.now());
     const order = decision.bootstrap ? `${decision.bootstrap.member} runs ${decision.bootstrap.script}: ` : decision.restart ? `${decision.restart.member} restarts mysqld: ` : '';
     const event: EventObject = {
