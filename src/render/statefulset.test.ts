@@ -84,8 +84,8 @@ describe('renderStatefulSet', () => {
       { name: 'init-scripts', mountPath: '/scripts' },
       { name: 'run-script', mountPath: '/run-script' },
       { name: 'tls-server-config', mountPath: '/etc/mysql/certs/server', readOnly: true },
-      { name: 'pxc-tls-server-served', mountPath: '/etc/mysql/certs/pxc-tls-server', readOnly: false },
-      { name: 'pxc-tls-server-trust', mountPath: '/etc/mysql/certs/pxc-tls-trust', readOnly: false },
+      { name: 'pxc-tls-server-served', mountPath: '/etc/mysql/certs/pxc-tls-server' },
+      { name: 'pxc-tls-server-trust', mountPath: '/etc/mysql/certs/pxc-tls-trust' },
     ]);
     expect(agent.env!.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'DB_NAME', 'MONITOR_USERNAME', 'MONITOR_PASSWORD', 'NODE_OPTIONS']);
     expect(JSON.stringify(agent.env)).not.toContain('sample-pxc-auth'); // no root credential
@@ -140,7 +140,7 @@ describe('renderStatefulSet', () => {
     const loaded = options.filter((o) => !o.startsWith('--ssl-capath=')).flatMap((o) => o.split(/[=;]/)).filter((w) => w.startsWith('/'));
     expect(loaded).toHaveLength(6); // ssl-ca, ssl-cert, ssl-key; Galera's key, cert, ca
     expect(loaded.filter((path) => path.startsWith('/etc/mysql/certs/server/'))).toEqual([]);
-    const mounts = (name: string) => container(name)!.volumeMounts!.filter((m) => m.name.startsWith('pxc-tls-server-')).map((m) => [m.mountPath, m.readOnly]);
+    const mounts = (name: string) => container(name)!.volumeMounts!.filter((m) => m.name.startsWith('pxc-tls-server-')).map((m) => [m.mountPath, m.readOnly === true]);
     expect(mounts('perconaxtradb')).toEqual([['/etc/mysql/certs/pxc-tls-server', true], ['/etc/mysql/certs/pxc-tls-trust', true]]);
     expect(mounts('pxc-tls-agent')).toEqual([['/etc/mysql/certs/pxc-tls-server', false], ['/etc/mysql/certs/pxc-tls-trust', false]]);
   });

@@ -42,13 +42,13 @@ export function trustBundlePath(): string {
   return `${TRUST_MOUNT}/ca.crt`;
 }
 
-/** The agent writes both (read-write); everyone else only reads. */
+/** The agent writes both (read-write, as the other writable mounts: no readOnly); everyone else only reads. */
 export function servedTLSMount(access: 'read' | 'write'): V1VolumeMount {
-  return { name: SERVED_TLS_VOLUME, mountPath: SERVED_TLS_MOUNT, readOnly: access === 'read' };
+  return { name: SERVED_TLS_VOLUME, mountPath: SERVED_TLS_MOUNT, ...(access === 'read' ? { readOnly: true } : {}) };
 }
 
 export function trustMount(access: 'read' | 'write'): V1VolumeMount {
-  return { name: TRUST_VOLUME, mountPath: TRUST_MOUNT, readOnly: access === 'read' };
+  return { name: TRUST_VOLUME, mountPath: TRUST_MOUNT, ...(access === 'read' ? { readOnly: true } : {}) };
 }
 
 /**
