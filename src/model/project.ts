@@ -107,12 +107,6 @@ export const NETWORK_POLICY_SUFFIX = {
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /**
- * With a dedicated server issuer, the exporter verifies mysqld with the server Secret's ca.crt,
- * mounted alone (no key) into the exporter at KubeDB's server certificate path (render/trust.ts).
- */
-export const SERVER_CA_VOLUME = 'tls-server-ca';
-
-/**
  * The watcher's pods as examples/watcher installs them: labelled `app.kubernetes.io/name:
  * pxc-tls-watch`, in the databases' namespace (`kubectl apply -k examples/watcher -n <ns>`) or in
  * `pxc-tls-system` (examples/watcher/cluster-wide). Its served-certificate probe connects to each

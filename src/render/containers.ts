@@ -1,34 +1,41 @@
 /**
  * The pod's containers on KubeDB's public start-up contract (kubedb-startup.md; MD2021/PX2021 and
  * MDOP-IDX statefulset.go), one builder per container, wired for TLS: mysqld and Galera on the
- * server certificate, the exporter on the metrics-exporter certificate, and pxc-tls's agent in
- * the place of KubeDB's closed px-coordinator; with a dedicated server issuer, mysqld verifies
- * clients with the client CA and the exporter verifies mysqld with the server CA (trust.ts).
+ * server certificate as the agent verified and copied it (the served leaf and the trust bundle,
+ * volumes.ts), the exporter on the metrics-exporter certificate, and pxc-tls's agent in the place
+ * of KubeDB's closed px-coordinator; with a dedicated server issuer, mysqld verifies clients with
+ * the client CA (trust.ts).
  */
 import type { V1Container, V1EnvVar, V1ResourceRequirements, V1SecurityContext } from '@kubernetes/client-node';
 import { isPlainObject } from '../krm/types';
 import {
   DEFAULT_CLUSTER_DOMAIN, CertAlias, CONTAINER, DB_COMMAND, DB_ENV, DB_PORT, DB_PORT_NAME, DB_RUN_SCRIPT, EXPORTER_CONFIG_KEY, EXPORTER_PORT_NAME, GALERA_PORTS, MOUNT, RESIZE_POLICY, VOLUME,
 } from '../model/kubedb';
-import { AGENT_CONTAINER, AGENT_PORT, AGENT_PORT_NAME, RESTART_MARKER, SERVER_CA_VOLUME } from '../model/project';
+import { AGENT_CONTAINER, AGENT_PORT, AGENT_PORT_NAME, RESTART_MARKER } from '../model/project';
 import { DatabaseModel } from './resolve';
-import { exporterNeedsServerCA, mysqldClientTrust } from './trust';
+import { mysqldClientTrust } from './trust';
 import { mergeByKey } from './user-template';
-import { certFilePath, certMountPath, dataAndScriptMounts, tlsMount } from './volumes';
+import { certFilePath, certMountPath, dataAndScriptMounts, servedFilePath, servedTLSMount, tlsMount, trustBundlePath, trustMount } from './volumes';
 
 /**
- * mysqld options KubeDB passes for TLS (MD2021 getTLSArgsForMariaDBContainer; effective values
- * confirmed by `SHOW VARIABLES LIKE '%ssl%'` in the PXC TLS guide), all on the server certificate.
- * Galera's replication socket uses the same files (cluster mode).
+ * mysqld options for TLS: KubeDB's flags (MD2021 getTLSArgsForMariaDBContainer; effective values
+ * confirmed by `SHOW VARIABLES LIKE '%ssl%'` in the PXC TLS guide), Galera's replication socket
+ * with them (cluster mode). A departure from KubeDB's paths (docs/kubedb-fidelity.md): mysqld and
+ * Galera load the leaf and the CA from the agent's copies, never from the mounted Secret, so
+ * nothing unverified is ever loaded (a renewal the agent refused stays out of a restart or a crash
+ * too) and trust can change apart from the leaf (a CA change in stages: the bundle holds both CAs).
  */
 export function mysqldTLSArgs(requireSSL: boolean, clientTrust: CertAlias = 'server'): string[] {
-  const ca = certFilePath('server', 'ca.crt');
-  const cert = certFilePath('server', 'tls.crt');
-  const key = certFilePath('server', 'tls.key');
-  // ssl-ca verifies client certificates: the client issuer's CA when the server has its own issuer (trust.ts).
+  const cert = servedFilePath('tls.crt');
+  const key = servedFilePath('tls.key');
+  const ca = trustBundlePath();
+  // ssl-ca verifies client certificates: the trust bundle (the server's CA) with one issuer for
+  // all, the client Secret's CA when the server has an issuer of its own (trust.ts); ssl-capath
+  // stays KubeDB's (a Secret's directory holds no hashed names: it finds nothing there).
+  const clientCA = clientTrust === 'server' ? ca : certFilePath(clientTrust, 'ca.crt');
   const args = [
     `--ssl-capath=${certMountPath(clientTrust)}`,
-    `--ssl-ca=${certFilePath(clientTrust, 'ca.crt')}`,
+    `--ssl-ca=${clientCA}`,
     `--ssl-cert=${cert}`,
     `--ssl-key=${key}`,
     `--wsrep-provider-options=socket.ssl_key=${key};socket.ssl_cert=${cert};socket.ssl_ca=${ca}`,
@@ -109,7 +116,8 @@ export const RESTART_PROBE = {
 } as const;
 
 export function databaseContainer(model: DatabaseModel): V1Container {
-  const mounts = [...dataAndScriptMounts(), tlsMount('server'), tlsMount('client')];
+  // The server Secret stays mounted where KubeDB's init image reads it (SST's [sst] ssl-* paths).
+  const mounts = [...dataAndScriptMounts(), tlsMount('server'), tlsMount('client'), servedTLSMount('read'), trustMount('read')];
   if (model.source.spec?.configSecret?.name) mounts.push({ name: VOLUME.customConfig, mountPath: MOUNT.customConfig });
   if (model.source.spec?.init?.script) mounts.push({ name: VOLUME.initialScript, mountPath: MOUNT.initialScript });
   return {
@@ -144,8 +152,8 @@ export function finishDatabaseContainer(container: V1Container): V1Container {
 
 /**
  * `pxc-tls agent` in the place of KubeDB's px-coordinator (its mounts: the data directory, read-only
- * here, and the two script folders; plus the server certificate, which it serves its port with and
- * presents to its peers). Liveness tracks the agent itself; readiness is the member's: it holds the
+ * here, and the two script folders; plus the server certificate Secret, which it verifies, and the
+ * served leaf and trust bundle, which it writes once verified and serves its port with). Liveness tracks the agent itself; readiness is the member's: it holds the
  * whole state in a Primary component (Synced, or a donor: src/agent/readiness.ts) — what the
  * StatefulSet's rolling update waits for before the next member.
  */
@@ -175,6 +183,8 @@ export function agentContainer(model: DatabaseModel): V1Container {
       { name: VOLUME.initScripts, mountPath: MOUNT.initScripts },
       { name: VOLUME.runScript, mountPath: MOUNT.runScript },
       tlsMount('server'),
+      servedTLSMount('write'),
+      trustMount('write'),
     ],
     livenessProbe: probe('/healthz', 10, 6),
     readinessProbe: probe('/readyz', 5, 2),
@@ -211,8 +221,8 @@ export function exporterContainer(model: DatabaseModel): V1Container {
     volumeMounts: [
       tlsMount('metrics-exporter'),
       { name: VOLUME.exporterConfig, mountPath: MOUNT.exporterConfig, readOnly: true },
-      // With a dedicated server issuer: the server's CA alone (no key) at the server certificate's path (trust.ts).
-      ...(exporterNeedsServerCA(model) ? [{ name: SERVER_CA_VOLUME, mountPath: certMountPath('server'), readOnly: true }] : []),
+      // The trust bundle it verifies mysqld with (exporter-config.ts): certificates only, never the server's key.
+      trustMount('read'),
     ],
     securityContext: securityContextWith(model, exporter?.securityContext),
   };

@@ -10,31 +10,32 @@ import { renderedMeta } from './meta';
 import { DatabaseModel } from './resolve';
 import { exporterConfigName } from '../model/names';
 import { WORKLOAD_SYNC_WAVE } from '../model/project';
-import { certFilePath } from './volumes';
-import { exporterNeedsServerCA } from './trust';
+import { certFilePath, trustBundlePath } from './volumes';
 
 /**
  * `host=127.0.0.1`: the exporter runs beside mysqld, and the server certificate covers that
- * address. It verifies mysqld with its own Secret's CA, or the server's when the server
- * certificate has an issuer of its own (trust.ts).
+ * address. It verifies mysqld with the trust bundle the agent keeps (the CA mysqld serves with,
+ * and the next one during a CA change — whatever issuer the server certificate has), and presents
+ * its own metrics-exporter certificate from that Secret.
  */
-export function exporterConfigText(serverCA: 'metrics-exporter' | 'server' = 'metrics-exporter'): string {
+export function exporterConfigText(): string {
   return [
     '[client]',
     'host=127.0.0.1',
     `port=${DB_PORT}`,
-    `ssl-ca=${certFilePath(serverCA, 'ca.crt')}`,
+    `ssl-ca=${trustBundlePath()}`,
     `ssl-cert=${certFilePath('metrics-exporter', 'tls.crt')}`,
     `ssl-key=${certFilePath('metrics-exporter', 'tls.key')}`,
     '',
   ].join('\n');
 }
 
+/** Rendered in standalone mode only (render.ts): the exporter container reads it. */
 export function renderExporterConfig(model: DatabaseModel): ConfigMap {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: renderedMeta(model, exporterConfigName(model.name), { syncWave: WORKLOAD_SYNC_WAVE }),
-    data: { [EXPORTER_CONFIG_KEY]: exporterConfigText(exporterNeedsServerCA(model) ? 'server' : 'metrics-exporter') },
+    data: { [EXPORTER_CONFIG_KEY]: exporterConfigText() },
   };
 }

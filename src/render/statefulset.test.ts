@@ -17,15 +17,15 @@ function render(db = perconaXtraDB(), options: Partial<RenderOptions> = {}) {
 }
 
 describe('renderStatefulSet', () => {
-  it('runs run.sh under tini with ONE argument: every mysqld option, mysqld and Galera on the server certificate, require_secure_transport for requireSSL', () => {
+  it('runs run.sh under tini with ONE argument: every mysqld option, mysqld and Galera on the agent\'s verified copies (leaf and trust bundle), require_secure_transport for requireSSL', () => {
     const db = render().container('perconaxtradb')!;
     expect(db.command).toEqual(['/scripts/tini', '-g', '--']);
     expect(db.args).toEqual(['/scripts/run.sh', [
       '--ssl-capath=/etc/mysql/certs/server',
-      '--ssl-ca=/etc/mysql/certs/server/ca.crt',
-      '--ssl-cert=/etc/mysql/certs/server/tls.crt',
-      '--ssl-key=/etc/mysql/certs/server/tls.key',
-      '--wsrep-provider-options=socket.ssl_key=/etc/mysql/certs/server/tls.key;socket.ssl_cert=/etc/mysql/certs/server/tls.crt;socket.ssl_ca=/etc/mysql/certs/server/ca.crt',
+      '--ssl-ca=/etc/mysql/certs/pxc-tls-trust/ca.crt',
+      '--ssl-cert=/etc/mysql/certs/pxc-tls-server/tls.crt',
+      '--ssl-key=/etc/mysql/certs/pxc-tls-server/tls.key',
+      '--wsrep-provider-options=socket.ssl_key=/etc/mysql/certs/pxc-tls-server/tls.key;socket.ssl_cert=/etc/mysql/certs/pxc-tls-server/tls.crt;socket.ssl_ca=/etc/mysql/certs/pxc-tls-trust/ca.crt',
       '--require-secure-transport=ON',
     ].join(' ')]);
     expect(db.workingDir).toBeUndefined(); // run.sh and on-start.sh call ./scripts/… relative to /
@@ -84,6 +84,8 @@ describe('renderStatefulSet', () => {
       { name: 'init-scripts', mountPath: '/scripts' },
       { name: 'run-script', mountPath: '/run-script' },
       { name: 'tls-server-config', mountPath: '/etc/mysql/certs/server', readOnly: true },
+      { name: 'pxc-tls-server-served', mountPath: '/etc/mysql/certs/pxc-tls-server' },
+      { name: 'pxc-tls-server-trust', mountPath: '/etc/mysql/certs/pxc-tls-trust' },
     ]);
     expect(agent.env!.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'DB_NAME', 'MONITOR_USERNAME', 'MONITOR_PASSWORD', 'NODE_OPTIONS']);
     expect(JSON.stringify(agent.env)).not.toContain('sample-pxc-auth'); // no root credential
@@ -131,6 +133,26 @@ describe('renderStatefulSet', () => {
     });
   });
 
+  it('mysqld and Galera never load the mounted server Secret: they read the agent\'s copies, mounted read-only; only the agent writes them', () => {
+    const { container } = render();
+    const options = container('perconaxtradb')!.args![1]!.split(' ');
+    // --ssl-capath names a directory (KubeDB's, unchanged); every file mysqld or Galera loads is elsewhere.
+    const loaded = options.filter((o) => !o.startsWith('--ssl-capath=')).flatMap((o) => o.split(/[=;]/)).filter((w) => w.startsWith('/'));
+    expect(loaded).toHaveLength(6); // ssl-ca, ssl-cert, ssl-key; Galera's key, cert, ca
+    expect(loaded.filter((path) => path.startsWith('/etc/mysql/certs/server/'))).toEqual([]);
+    const mounts = (name: string) => container(name)!.volumeMounts!.filter((m) => m.name.startsWith('pxc-tls-server-')).map((m) => [m.mountPath, m.readOnly === true]);
+    expect(mounts('perconaxtradb')).toEqual([['/etc/mysql/certs/pxc-tls-server', true], ['/etc/mysql/certs/pxc-tls-trust', true]]);
+    expect(mounts('pxc-tls-agent')).toEqual([['/etc/mysql/certs/pxc-tls-server', false], ['/etc/mysql/certs/pxc-tls-trust', false]]);
+  });
+
+  it('keeps the served leaf (with its key) in memory and the trust bundle on disk, both small emptyDirs', () => {
+    const { pod } = render();
+    expect(pod.volumes!.filter((v) => v.name.startsWith('pxc-tls-server-'))).toEqual([
+      { name: 'pxc-tls-server-served', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+      { name: 'pxc-tls-server-trust', emptyDir: { sizeLimit: '1Mi' } },
+    ]);
+  });
+
   it('asks for SST encryption on the server certificate (PXINIT SSL_ENABLED)', () => {
     expect(render().container('perconaxtradb')!.env).toContainEqual({ name: 'SSL_ENABLED', value: 'TRUE' });
   });
@@ -153,7 +175,7 @@ describe('renderStatefulSet', () => {
     expect(pod.volumes).toContainEqual({ name: 'data', emptyDir: {} });
   });
 
-  it('adds the exporter over TLS when monitored, without any password in a file', () => {
+  it('adds the exporter over TLS when monitored, without any password in a file, the trust bundle its only server file (never the server\'s key)', () => {
     const { container, pod } = render(perconaXtraDB('sample-pxc', withSpec({ monitor: { agent: 'prometheus.io/operator', prometheus: { exporter: { args: ['--collect.info_schema.tables'] } } } })));
     const exporter = container('exporter')!;
     expect(exporter.args).toEqual(['--web.listen-address=:56790', '--web.telemetry-path=/metrics', '--config.my-cnf=/etc/mysql/config/exporter/exporter.cnf', '--mysqld.username=$(MYSQL_ROOT_USERNAME)', '--collect.info_schema.tables']);
@@ -164,6 +186,7 @@ describe('renderStatefulSet', () => {
     expect(exporter.volumeMounts).toEqual([
       { name: 'tls-metrics-exporter-config', mountPath: '/etc/mysql/certs/metrics-exporter', readOnly: true },
       { name: 'metrics-exporter-config', mountPath: '/etc/mysql/config/exporter', readOnly: true },
+      { name: 'pxc-tls-server-trust', mountPath: '/etc/mysql/certs/pxc-tls-trust', readOnly: true },
     ]);
     expect(pod.volumes).toContainEqual({ name: 'metrics-exporter-config', configMap: { name: 'sample-pxc-metrics-exporter-config' } });
   });

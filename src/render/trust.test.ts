@@ -28,7 +28,8 @@ function wiring(m: ReturnType<typeof model>) {
     galeraCa: /socket\.ssl_ca=([^;]+)/.exec(options.find((a: string) => a.startsWith('--wsrep-provider-options='))!)![1],
     exporterCa: cnf ? /^ssl-ca=(.*)$/m.exec(cnf)![1] : undefined,
     exporterMounts: exporter?.volumeMounts.map((m: any) => `${m.name}:${m.mountPath}`),
-    serverCaVolume: sts.spec.template.spec.volumes.find((v: any) => v.name === 'tls-server-ca'),
+    // What of the server Secret the pod mounts: KubeDB's volume only, never a second one (its key must not reach the exporter).
+    serverSecretVolumes: sts.spec.template.spec.volumes.filter((v: any) => v.secret?.secretName === 'orders-server-cert').map((v: any) => v.name),
   };
 }
 
@@ -37,14 +38,14 @@ describe('one issuer for all three certificates (KubeDB\'s usual layout)', () =>
   it('warns at spec.tls.issuerRef that the server certificate shares it with the client and exporter certificates', () => {
     expect(trustWarnings(m)).toEqual([{ severity: 'warning', path: 'spec.tls.issuerRef', message: expect.stringMatching(/^the server \(Galera\) certificate comes from the same issuer \(Issuer px-issuer\) as the client and metrics-exporter certificates: Galera admits any certificate its CA signed, so holders of those, or of any other certificate that issuer signs, are let into the cluster/) }]);
   });
-  it('keeps KubeDB\'s wiring: mysqld, Galera and the exporter all trust the server Secret\'s CA file as rendered before', () => {
+  it('mysqld, Galera and the exporter all trust the agent\'s trust bundle (the server\'s CA); ssl-capath stays KubeDB\'s', () => {
     expect(wiring(m)).toEqual({
-      sslCa: '--ssl-ca=/etc/mysql/certs/server/ca.crt',
+      sslCa: '--ssl-ca=/etc/mysql/certs/pxc-tls-trust/ca.crt',
       sslCapath: '--ssl-capath=/etc/mysql/certs/server',
-      galeraCa: '/etc/mysql/certs/server/ca.crt',
-      exporterCa: '/etc/mysql/certs/metrics-exporter/ca.crt',
-      exporterMounts: ['tls-metrics-exporter-config:/etc/mysql/certs/metrics-exporter', 'metrics-exporter-config:/etc/mysql/config/exporter'],
-      serverCaVolume: undefined,
+      galeraCa: '/etc/mysql/certs/pxc-tls-trust/ca.crt',
+      exporterCa: '/etc/mysql/certs/pxc-tls-trust/ca.crt',
+      exporterMounts: ['tls-metrics-exporter-config:/etc/mysql/certs/metrics-exporter', 'metrics-exporter-config:/etc/mysql/config/exporter', 'pxc-tls-server-trust:/etc/mysql/certs/pxc-tls-trust'],
+      serverSecretVolumes: ['tls-server-config'],
     });
   });
 });
@@ -52,14 +53,14 @@ describe('one issuer for all three certificates (KubeDB\'s usual layout)', () =>
 describe('a dedicated issuer for the server (Galera) certificate', () => {
   const m = model([{ alias: 'server', issuerRef: MEMBERS }]);
   it('gives no warning', () => expect(trustWarnings(m)).toEqual([]));
-  it('Galera trusts only the members\' CA; mysqld verifies client certificates with the client issuer\'s CA; the exporter verifies mysqld with the server\'s CA, mounted without the key', () => {
+  it('Galera trusts only the members\' CA (the trust bundle); mysqld verifies client certificates with the client issuer\'s CA (its Secret); the exporter verifies mysqld with the trust bundle, mounted without the key', () => {
     expect(wiring(m)).toEqual({
       sslCa: '--ssl-ca=/etc/mysql/certs/client/ca.crt',
       sslCapath: '--ssl-capath=/etc/mysql/certs/client',
-      galeraCa: '/etc/mysql/certs/server/ca.crt',
-      exporterCa: '/etc/mysql/certs/server/ca.crt',
-      exporterMounts: ['tls-metrics-exporter-config:/etc/mysql/certs/metrics-exporter', 'metrics-exporter-config:/etc/mysql/config/exporter', 'tls-server-ca:/etc/mysql/certs/server'],
-      serverCaVolume: { name: 'tls-server-ca', secret: { secretName: 'orders-server-cert', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } },
+      galeraCa: '/etc/mysql/certs/pxc-tls-trust/ca.crt',
+      exporterCa: '/etc/mysql/certs/pxc-tls-trust/ca.crt',
+      exporterMounts: ['tls-metrics-exporter-config:/etc/mysql/certs/metrics-exporter', 'metrics-exporter-config:/etc/mysql/config/exporter', 'pxc-tls-server-trust:/etc/mysql/certs/pxc-tls-trust'],
+      serverSecretVolumes: ['tls-server-config'],
     });
   });
 });
@@ -90,5 +91,11 @@ describe('what else is warned about', () => {
 
   it('kubedb mode: nothing (KubeDB\'s operator wires the pods)', () => {
     expect(trustWarnings(model([], true, 'kubedb'))).toEqual([]);
+  });
+
+  it('kubedb mode renders no pod wiring at all: no StatefulSet, no exporter config, no path of the agent\'s copies', () => {
+    const objects = renderDatabase(model([{ alias: 'server', issuerRef: MEMBERS }], true, 'kubedb'));
+    expect(objects.map((o) => o.kind)).toEqual(['Secret', 'Secret', 'Secret', 'Certificate', 'Certificate', 'Certificate']);
+    expect(JSON.stringify(objects)).not.toMatch(/pxc-tls-server|pxc-tls-trust|\/etc\/mysql\/certs/);
   });
 });

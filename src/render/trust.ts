@@ -6,12 +6,14 @@
  * client certificate can join the cluster and receive a full state transfer. The fix is an issuer
  * of the server certificate's own (`spec.tls.certificates[alias=server].issuerRef`). Then each
  * side must trust the other's CA, and each file a Secret carries is the CA of its own issuer:
- *   - Galera and SST verify members with the server Secret's ca.crt (as rendered: only members);
+ *   - Galera verifies members with the trust bundle the agent keeps (the server's CA), SST with the
+ *     server Secret's ca.crt (KubeDB's init image writes that path): only members;
  *   - mysqld verifies client certificates (applications, the exporter) with the client Secret's
  *     ca.crt — KubeDB points ssl-ca at the server's, which with a dedicated issuer would refuse
  *     every client certificate;
- *   - the exporter verifies mysqld with the server Secret's ca.crt, mounted alone into it (no key).
- * With one issuer for all three, everything stays exactly KubeDB's wiring.
+ *   - the exporter verifies mysqld with the trust bundle, mounted alone into it (no key) — in
+ *     every case, so nothing here depends on the exporter's issuer.
+ * With one issuer for all three, mysqld verifies clients with the trust bundle (containers.ts).
  * Two references to different Issuer objects are different issuers here, even if both sign with
  * one CA: that cannot be seen at render time (docs/security.md says so).
  */
@@ -32,11 +34,6 @@ export function hasDedicatedServerIssuer(model: DatabaseModel): boolean {
 /** Whose ca.crt mysqld verifies client certificates with. */
 export function mysqldClientTrust(model: DatabaseModel): CertAlias {
   return hasDedicatedServerIssuer(model) ? 'client' : 'server';
-}
-
-/** Whether the exporter needs the server's CA beside its own Secret to verify mysqld. */
-export function exporterNeedsServerCA(model: DatabaseModel): boolean {
-  return !sameIssuer(model.certificates['metrics-exporter'].issuerRef, model.certificates.server.issuerRef);
 }
 
 /** Where the user set the issuer of an alias: its own issuerRef, else spec.tls.issuerRef. */

@@ -1,13 +1,13 @@
 /**
  * The pod's volumes and the mounts of the certificate Secrets: each alias's Secret under
- * /etc/mysql/certs/<alias>, as KubeDB mounts them.
+ * /etc/mysql/certs/<alias>, as KubeDB mounts them; beside them, the two emptyDirs the agent fills
+ * with what mysqld, Galera and the exporter load (the served leaf and the trust bundle).
  */
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { CERT_FILES, CERT_MOUNT_ROOT, CertAlias, MOUNT, TLS_VOLUME, VOLUME } from '../model/kubedb';
 import { exporterConfigName } from '../model/names';
-import { SERVER_CA_VOLUME } from '../model/project';
+import { SERVED_TLS_MOUNT, SERVED_TLS_VOLUME, TRUST_MOUNT, TRUST_VOLUME } from '../model/project';
 import { DatabaseModel } from './resolve';
-import { exporterNeedsServerCA } from './trust';
 
 export type CertFile = (typeof CERT_FILES)[number];
 
@@ -23,6 +23,51 @@ export function certFilePath(alias: CertAlias, file: CertFile): string {
 
 export function tlsMount(alias: CertAlias): V1VolumeMount {
   return { name: TLS_VOLUME[alias], mountPath: certMountPath(alias), readOnly: true };
+}
+
+/**
+ * The served leaf (ours, not KubeDB's: src/model/project.ts): the server Secret's tls.crt and
+ * tls.key as the agent copied them after verifying them — what mysqld and Galera serve with.
+ */
+export function servedFilePath(file: Exclude<CertFile, 'ca.crt'>): string {
+  return `${SERVED_TLS_MOUNT}/${file}`;
+}
+
+/**
+ * The trust bundle (ours, not KubeDB's: src/model/project.ts): the CA the members serve with,
+ * plus the new one while a CA change is staged, as the agent keeps it — what Galera verifies
+ * peers with, mysqld verifies clients with (one issuer), and the exporter verifies mysqld with.
+ */
+export function trustBundlePath(): string {
+  return `${TRUST_MOUNT}/ca.crt`;
+}
+
+/** The agent writes both (read-write, as the other writable mounts: no readOnly); everyone else only reads. */
+export function servedTLSMount(access: 'read' | 'write'): V1VolumeMount {
+  return { name: SERVED_TLS_VOLUME, mountPath: SERVED_TLS_MOUNT, ...(access === 'read' ? { readOnly: true } : {}) };
+}
+
+export function trustMount(access: 'read' | 'write'): V1VolumeMount {
+  return { name: TRUST_VOLUME, mountPath: TRUST_MOUNT, ...(access === 'read' ? { readOnly: true } : {}) };
+}
+
+/**
+ * At most the size of one Secret (the API server's limit): the agent writes a leaf or a bundle of
+ * a few KiB, and a `..data` swap holds the old and the new side by side for a moment.
+ */
+export const SERVED_VOLUME_SIZE_LIMIT = '1Mi';
+
+/**
+ * The two emptyDirs the agent fills. The leaf holds the private key: `medium: Memory` (tmpfs), as
+ * the kubelet keeps Secret volumes, so the key is never written to the node's disk and goes with
+ * the pod (its few KiB count against the writing container's memory). The trust bundle holds
+ * public certificates only: the node's disk is fine, and it costs no container memory.
+ */
+export function servedVolumes(): V1Volume[] {
+  return [
+    { name: SERVED_TLS_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: SERVED_VOLUME_SIZE_LIMIT } },
+    { name: TRUST_VOLUME, emptyDir: { sizeLimit: SERVED_VOLUME_SIZE_LIMIT } },
+  ];
 }
 
 /** The data directory and the two script folders KubeDB's containers share. */
@@ -49,10 +94,9 @@ export function podVolumes(model: DatabaseModel): V1Volume[] {
   const list: V1Volume[] = [];
   if (!model.durable) list.push({ name: VOLUME.data, emptyDir: {} });
   list.push({ name: VOLUME.initScripts, emptyDir: {} }, { name: VOLUME.runScript, emptyDir: {} });
-  list.push(tlsVolume(model, 'server'), tlsVolume(model, 'client'));
+  list.push(tlsVolume(model, 'server'), tlsVolume(model, 'client'), ...servedVolumes());
   if (model.monitored) {
     list.push(tlsVolume(model, 'metrics-exporter'), { name: VOLUME.exporterConfig, configMap: { name: exporterConfigName(model.name) } });
-    if (exporterNeedsServerCA(model)) list.push({ name: SERVER_CA_VOLUME, secret: { secretName: model.certificates.server.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } });
   }
   if (spec.configSecret?.name) list.push({ name: VOLUME.customConfig, secret: { secretName: spec.configSecret.name } });
   if (spec.init?.script) {

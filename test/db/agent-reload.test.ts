@@ -100,7 +100,9 @@ async function clientLoop(ca: Buffer): Promise<void> {
 beforeAll(async () => {
   suite = await setupSuite('agent-reload', [{ name: DB, requireSSL: true }]);
   for (let i = 0; i < 3; i++) {
-    const pod = suite.db(DB).pod(`${DB}-${i}`);
+    // The agent is under test: no stand-in lays out the copies mysqld and Galera load (the served
+    // leaf, the trust bundle); the agent writes them from the verified Secret (src/model/project.ts).
+    const pod = suite.db(DB).pod(`${DB}-${i}`, { agent: 'under test' });
     pods.push(pod);
     // The volume as the kubelet writes it (..data and symlinks), before mysqld reads it.
     const dir = pod.certFiles('server').dir;

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { ensureMariaDB, scratch, type MariaDBInstall, type Scratch } from './mariadb';
 import { makeIssuer, type Issuer, type SecretData } from './issuer';
 import {
+  agentStandInCopies,
   containerWiring,
   databaseObjects,
   mapExporterCnf,
@@ -78,8 +79,14 @@ export interface Database {
   certificate(alias: string): KObject;
   secrets: Map<string, SecretData>;
   otherSecrets: Map<string, SecretData>;
-  /** Lays out one pod's mounts (from `secrets`, the other CA's, or the given ones) and translates the DB args. */
-  pod(podName: string, opts?: { otherCA?: boolean; secrets?: Map<string, SecretData> }): Pod;
+  /**
+   * Lays out one pod's mounts (from `secrets`, the other CA's, or the given ones) and translates the
+   * DB args. The copies mysqld, Galera and the exporter load (the served leaf, the trust bundle) are
+   * laid out by the agent's stand-in (rendered-wiring.ts agentStandInCopies), at start and at each
+   * replaceCert of the server certificate — unless `agent: 'under test'`: then they stay empty, as
+   * the kubelet leaves them, for the agent under test to fill.
+   */
+  pod(podName: string, opts?: { otherCA?: boolean; secrets?: Map<string, SecretData>; agent?: 'stand-in' | 'under test' }): Pod;
 }
 
 export interface Pod {
@@ -93,7 +100,8 @@ export interface Pod {
   /** The exporter's rendered my.cnf, mapped and pointed at `port`; written to a file. */
   exporterCnf(port: number): { path: string; translations: Translation[] };
   /** Replaces a certificate's files in place in every mount of this pod (write + rename, as atomic as
-   * the kubelet's symlink swap), e.g. after a renewal. */
+   * the kubelet's symlink swap), e.g. after a renewal; for the server certificate, the agent's
+   * stand-in then copies them (unless the agent is under test). */
   replaceCert(alias: string, data: SecretData): void;
 }
 
@@ -210,6 +218,14 @@ function makeDatabase(sc: Scratch, name: string, objects: DatabaseObjects, secre
         if (!out.length) throw new Error(`Secret ${secretName} (${alias}) is mounted in no container`);
         return out;
       };
+      // THE AGENT'S STAND-IN (not the agent): copies the server Secret as mounted into the served
+      // leaf and trust bundle volumes, unchecked (rendered-wiring.ts).
+      const standIn = (opts.agent ?? 'stand-in') === 'stand-in';
+      const copyServed = () => {
+        const server = mountsOf('server')[0]!;
+        agentStandInCopies(server.mounts.map(server.path), [{ wiring: db, mounts: dbMounts }, ...(exporter ? [exporter] : [])]);
+      };
+      if (standIn) copyServed();
       return {
         root,
         db,
@@ -248,6 +264,7 @@ function makeDatabase(sc: Scratch, name: string, objects: DatabaseObjects, secre
               renameSync(`${file}.new`, file);
             }
           }
+          if (standIn && certificate(alias).spec.secretName === certificate('server').spec.secretName) copyServed();
         },
       };
     },

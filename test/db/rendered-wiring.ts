@@ -5,11 +5,12 @@
 // the args are turned into mariadbd options, translating only what MariaDB or a shared loopback
 // needs to differ (see toMariadbdOptions).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from './mariadb';
 import { AGENT_IMAGE } from '../../src/test-support/fixtures';
+import { SERVED_TLS_VOLUME, TRUST_VOLUME } from '../../src/model/project';
 
 export type KObject = {
   apiVersion: string;
@@ -188,6 +189,33 @@ function fillVolume(dir: string, volume: any, sources: Sources): void {
       const file = join(dir, path);
       mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
       writeFileSync(file, v, { mode: 0o644 });
+    }
+  }
+}
+
+// ---- THE AGENT'S STAND-IN: the copies mysqld, Galera and the exporter load -----------------------
+
+/**
+ * STANDS IN FOR THE AGENT, for tests where the agent is not what is under test. In standalone mode
+ * mysqld and Galera load the served leaf (tls.crt, tls.key) and the trust bundle (ca.crt) from two
+ * emptyDirs the in-pod agent fills after verifying the server Secret (src/model/project.ts);
+ * materializeMounts leaves emptyDirs empty, as the kubelet does. This copies the server Secret's
+ * files into every given container's copy of those volumes — as the agent does at start, but
+ * WITHOUT its checks: whatever the Secret holds (a rogue node's certificate too) is what the server
+ * then loads, which is what a node not run by pxc-tls's agent would do. Written under a temporary
+ * name and renamed, so a reader never sees half a file. Tests of the agent itself must not use it.
+ */
+export function agentStandInCopies(serverSecretDir: string, containers: ReadonlyArray<{ wiring: ContainerWiring; mounts: MountMap }>): void {
+  for (const { wiring, mounts } of containers) {
+    const mounted = new Set(wiring.mounts.map((m) => m.name));
+    const copies: Array<[string, string[]]> = [[SERVED_TLS_VOLUME, ['tls.crt', 'tls.key']], [TRUST_VOLUME, ['ca.crt']]];
+    for (const [volume, files] of copies) {
+      if (!mounted.has(volume)) continue;
+      const dir = mounts.volumeDir(volume);
+      for (const file of files) {
+        copyFileSync(join(serverSecretDir, file), join(dir, `.${file}.stand-in`));
+        renameSync(join(dir, `.${file}.stand-in`), join(dir, file));
+      }
     }
   }
 }

@@ -60,6 +60,20 @@ const pod = `${statefulSet}.spec.template.spec`;
 const container = (name: string) => `${pod}.containers[?(@.name==='${name}')]`;
 const service = (name: string) => `$[?(@.kind==='Service' && @.metadata.name==='${name}')]`;
 
+/**
+ * The database container's args as rendered for docs-tls-cluster: KubeDB's TLS flags, but the leaf
+ * and the CA mysqld and Galera load are the agent's verified copies (SERVED_TLS_MOUNT, TRUST_MOUNT
+ * in src/model/project.ts), never the mounted server Secret; --ssl-capath stays KubeDB's.
+ */
+const SERVED_COPIES_ARGS = [['/scripts/run.sh', [
+  '--ssl-capath=/etc/mysql/certs/server',
+  '--ssl-ca=/etc/mysql/certs/pxc-tls-trust/ca.crt',
+  '--ssl-cert=/etc/mysql/certs/pxc-tls-server/tls.crt',
+  '--ssl-key=/etc/mysql/certs/pxc-tls-server/tls.key',
+  '--wsrep-provider-options=socket.ssl_key=/etc/mysql/certs/pxc-tls-server/tls.key;socket.ssl_cert=/etc/mysql/certs/pxc-tls-server/tls.crt;socket.ssl_ca=/etc/mysql/certs/pxc-tls-trust/ca.crt',
+  '--require-secure-transport=ON',
+].join(' ')]];
+
 export const KUBEDB_FACTS: readonly FactRow[] = [
   // Certificates: names, the server certificate's spec as the docs describe it, labels.
   {
@@ -393,6 +407,7 @@ export const KUBEDB_FACTS: readonly FactRow[] = [
     line: [266, 270],
     quote: '--ssl-capath=/etc/mysql/certs/server',
     evidence: 'code',
+    departure: { rendered: SERVED_COPIES_ARGS, why: '--ssl-ca, --ssl-cert and --ssl-key name the copies the agent writes only after verifying the mounted Secret (the trust bundle /etc/mysql/certs/pxc-tls-trust/ca.crt, the leaf /etc/mysql/certs/pxc-tls-server/tls.{crt,key}), so no unverified renewal is loaded by a reload, a crash or a restart, and trust can change apart from the leaf for a CA change in stages; the Secret stays mounted at /etc/mysql/certs/server (the agent and SST read it)' },
   },
   {
     fact: 'Galera\'s replication socket uses the server certificate',
@@ -403,6 +418,7 @@ export const KUBEDB_FACTS: readonly FactRow[] = [
     line: 272,
     quote: '--wsrep-provider-options  socket.ssl_key=',
     evidence: 'code',
+    departure: { rendered: SERVED_COPIES_ARGS, why: 'socket.ssl_key and socket.ssl_cert name the leaf the agent verified and copied, socket.ssl_ca its trust bundle: socket.ssl_ca cannot change at runtime, so during a CA change the bundle file holds the old and the new CA, and a member never loads an unverified renewal' },
   },
   {
     fact: 'requireSSL turns on require_secure_transport',

@@ -53,7 +53,7 @@ export const KUBEDB_STARTUP: readonly FactRow[] = [
   // The coordinator's place (§10).
   {
     fact: 'the coordinator mounts data, init-scripts and run-script', example: 'docs-tls-cluster', path: `${container('pxc-tls-agent')}.volumeMounts[*].mountPath`, match: 'all', expected: ['/var/lib/mysql', '/scripts', '/run-script'], line: [333, 335], quote: '`init-scripts` → `/scripts`', evidence: 'code',
-    departure: { rendered: ['/var/lib/mysql', '/scripts', '/run-script', '/etc/mysql/certs/server'], why: 'the agent serves its port (probes, /peer) with the pod\'s server certificate and presents it to its peers' },
+    departure: { rendered: ['/var/lib/mysql', '/scripts', '/run-script', '/etc/mysql/certs/server', '/etc/mysql/certs/pxc-tls-server', '/etc/mysql/certs/pxc-tls-trust'], why: 'the agent reads the pod\'s server certificate Secret, verifies it, and writes what mysqld and Galera load (the served leaf, the trust bundle; it serves its own port with them and presents them to its peers)' },
   },
   { fact: 'the workload starts its pods in parallel (as MariaDB\'s)', example: 'docs-tls-cluster', path: `${statefulSet}.spec.podManagementPolicy`, expected: 'Parallel', line: 499, quote: '(MariaDB used Parallel)', evidence: 'inferred' },
 

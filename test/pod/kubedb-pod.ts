@@ -9,7 +9,8 @@
 // When the render emits the contract: delete this file and use the rendered StatefulSet as is.
 // ============================================================================================
 import type { KubeObject } from './api';
-import { CONTAINER, MOUNT, VOLUME } from '../../src/model/kubedb';
+import { CERT_MOUNT_ROOT, CONTAINER, MOUNT, VOLUME } from '../../src/model/kubedb';
+import { SERVED_TLS_MOUNT, SERVED_TLS_VOLUME, TRUST_MOUNT, TRUST_VOLUME } from '../../src/model/project';
 
 /** Agreed across helpers (PREAMBLE): the agent's container name and port; src/model/project.ts will hold them. */
 export const AGENT_CONTAINER = 'pxc-tls-agent';
@@ -25,6 +26,19 @@ export interface Issue11Options {
   dbReadinessProbe?: Record<string, unknown>;
 }
 
+/**
+ * THE AGENT'S STAND-IN for its start: where an idle command replaces the agent, the container first
+ * copies the server Secret as mounted into the served leaf (tls.crt, tls.key) and the trust bundle
+ * (ca.crt) that mysqld and Galera load (src/model/project.ts) — as the agent does, but WITHOUT its
+ * checks — each file under a temporary name, then renamed. Then it runs the idle command.
+ */
+export function agentStandInCommand(idle: string[]): string[] {
+  const server = `${CERT_MOUNT_ROOT}/server`;
+  const copy = (file: string, to: string) => `cp ${server}/${file} ${to}/.${file}.stand-in && mv ${to}/.${file}.stand-in ${to}/${file}`;
+  const script = [copy('tls.crt', SERVED_TLS_MOUNT), copy('tls.key', SERVED_TLS_MOUNT), copy('ca.crt', TRUST_MOUNT), 'exec "$@"'].join(' && ');
+  return ['sh', '-c', script, 'agent-stand-in', ...idle];
+}
+
 /** A copy of the rendered StatefulSet whose pod template follows KubeDB's start-up contract (issue 11). */
 export function issue11StatefulSet(rendered: KubeObject, opts: Issue11Options): KubeObject {
   const sts = structuredClone(rendered);
@@ -38,7 +52,9 @@ export function issue11StatefulSet(rendered: KubeObject, opts: Issue11Options): 
   if (rendersAgent >= 0) {
     if (opts.agentCommand) {
       const { readinessProbe: _r, livenessProbe: _l, startupProbe: _s, args: _a, ...agent } = spec.containers[rendersAgent];
-      spec.containers[rendersAgent] = { ...agent, command: opts.agentCommand };
+      // No agent to write the copies mysqld loads: its stand-in does, before idling.
+      const writesCopies = [SERVED_TLS_VOLUME, TRUST_VOLUME].every((v) => agent.volumeMounts?.some((m: any) => m.name === v));
+      spec.containers[rendersAgent] = { ...agent, command: writesCopies ? agentStandInCommand(opts.agentCommand) : opts.agentCommand };
       if (opts.dbReadinessProbe) db.readinessProbe = opts.dbReadinessProbe;
     }
     return sts;

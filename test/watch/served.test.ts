@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apply, createNamespace, getJson, kubectlOk, waitFor } from '../cluster/kube';
 import { ensureMariaDB, scratch, startNode, type Node, type Scratch } from '../db/mariadb';
-import { containerWiring, databaseObjects, materializeMounts, toMariadbdOptions, type MountMap } from '../db/rendered-wiring';
+import { agentStandInCopies, containerWiring, databaseObjects, materializeMounts, toMariadbdOptions, type MountMap } from '../db/rendered-wiring';
 import {
   caIssuer, createPods, eventually, metricValue, perconaXtraDB, podGates, render, startWatcher, toApply, toYaml, type WatcherProcess,
 } from './fixture';
@@ -74,6 +74,9 @@ test('cert-manager renews the server certificate: the watcher sees the new Secre
   for (const s of objects.secrets) secrets.set(s.metadata.name, await secretData(ns, s.metadata.name));
   sc = scratch('pxc-served-cp-');
   const mounts = materializeMounts(wiring, sc.sub('mounts'), { secrets, configMaps: new Map(objects.configMaps.map((c) => [c.metadata.name, c.data ?? {}])) });
+  // The agent's stand-in (the watcher is under test): the copies mysqld loads, from the Secret as mounted.
+  const copyServed = () => agentStandInCopies(mounts.map('/etc/mysql/certs/server'), [{ wiring, mounts }]);
+  copyServed();
   node = await startNode(install, { name: DB, scratch: sc, options: toMariadbdOptions(wiring.args, mounts).options, extraBindAddresses: POD_IPS });
   await node.admin("CREATE USER 'app'@'%' IDENTIFIED BY 'test-only-password'"); // an account any host matches, as KubeDB's root@'%'
 
@@ -122,8 +125,9 @@ test('cert-manager renews the server certificate: the watcher sees the new Secre
   expect(metricValue(await w.metrics(), 'pxc_tls_served_certificates', { reason: 'ServedCertificateStale' })).toBe(3);
   expect(metricValue(await w.metrics(), 'pxc_tls_database_warnings', { reason: 'ServedCertificateStale' })).toBe(1);
 
-  // The reload the agent will do (files swapped in place, FLUSH SSL): reported current again.
+  // The reload the agent does (the kubelet swaps the Secret's files, the agent's stand-in copies them, FLUSH SSL): reported current again.
   swapFiles(mounts, renewed);
+  copyServed();
   await node.admin('FLUSH SSL');
   await eventually('the annotation without the warning', async () => ((await verdictOf(ns)).includes(' | ') ? undefined : true), 60_000);
   expect(await verdictOf(ns)).toBe(`CertificatesVerified: verified 2 certificate Secret(s): ${DB}-server-cert, ${DB}-client-cert`);
