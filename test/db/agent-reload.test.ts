@@ -13,10 +13,15 @@
 // never issues; the good renewals are the rendered Certificate spec signed again.
 process.env.PXC_TLS_DB_ISSUER = 'local-ca';
 
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { agentMetrics } from '../../src/agent/metrics';
-import { ServerMaterial } from '../../src/agent/material';
+import { readMaterialFiles } from '../../src/agent/material';
+import { ServedCopies } from '../../src/agent/served-copies';
+import { GALERA_PROTOCOL, type CaChangeOrder } from '../../src/model/galera';
+import { SERVED_TLS_MOUNT, TRUST_MOUNT } from '../../src/model/project';
+import { decideCaChange } from '../../src/watch/ca-change-decider';
 import { MysqlConnection } from '../../src/agent/mysql';
 import { fingerprintOf, TlsReloader } from '../../src/agent/tls-reload';
 import { createLogger } from '../../src/observe/log';
@@ -67,14 +72,65 @@ const servedGalera = async (i: number, clientPod = i) => {
   return colons.toUpperCase();
 };
 
+/**
+ * Does member i's Galera admit a peer presenting these files? A TLS handshake on its gcomm port:
+ * a server that does not trust the client's CA ends it with an alert (during the handshake in TLS
+ * 1.2, right after it in 1.3); an admitted peer is left waiting for gcomm's first message.
+ */
+async function galeraAdmits(i: number, client: { cert: string; key: string }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: nodes[i]!.gcommPort!, cert: readFileSync(client.cert), key: readFileSync(client.key), rejectUnauthorized: false });
+    let settled = false;
+    const settle = (admitted: boolean) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      resolve(admitted);
+    };
+    socket.on('error', () => settle(false));
+    socket.on('close', () => settle(false));
+    socket.on('secureConnect', () => setTimeout(() => settle(true), 1500));
+    setTimeout(() => settle(false), 10_000);
+  });
+}
+
+// ---- the leader's CA-change decider ------------------------------------------------------------
+// THE LEADER'S DECISION, not a stand-in for it: src/watch/ca-change-decider.ts, the pure function the
+// watcher's leader runs, fed every tick with the facts these agents report. The watcher process and
+// the ConfigMap between them are src/watch/galera.test.ts's and formation's. `leaderOn` off: a
+// leader that has not decided yet (to look at the trust stage before it moves on).
+let caOrder: CaChangeOrder | undefined;
+let leaderOn = true;
+const caOrders: string[] = [];
+/** Every tick: a member serving a leaf of a CA some member's running server does not trust. */
+const untrustedServing: string[] = [];
+function leaderTick(): void {
+  const facts = reloaders.map((r) => r.facts());
+  for (const [i, f] of facts.entries()) {
+    for (const [j, g] of facts.entries()) {
+      if (f?.servedCa && g?.trusted && !g.trusted.includes(f.servedCa)) untrustedServing.push(`${DB}-${i} serves a leaf of ${f.servedCa}, ${DB}-${j} trusts ${g.trusted.join(', ')}`);
+    }
+  }
+  if (!leaderOn) return;
+  const members = facts.map((tlsReload, ordinal) => ({
+    name: `${DB}-${ordinal}`, ordinal, pod: true,
+    ...(tlsReload ? { facts: { protocol: GALERA_PROTOCOL, member: `${DB}-${ordinal}`, round: 'r', stage: 'running' as const, dataDir: 'initialised' as const, safeToBootstrap: false, mysqldExits: 0, tlsReload } } : {}),
+  }));
+  caOrder = decideCaChange({ replicas: 3, members }).order;
+  const text = caOrder ? `${caOrder.stage} ${caOrder.ca}` : 'none';
+  if (caOrders.at(-1) !== text) caOrders.push(text);
+}
+
 // ---- the client load and the cluster-size sampler ----------------------------------------------
 const load = { ok: 0, failed: 0, errors: [] as string[], minClusterSize: Infinity, samples: 0, running: false };
-async function clientLoop(ca: Buffer): Promise<void> {
+/** The CA file the client verifies with: the issuer's CA; both CAs through a CA change (docs/rotation.md). */
+let clientTrust: Buffer;
+async function clientLoop(): Promise<void> {
   load.running = true;
   for (let n = 0; !stopped; n++) {
     const node = nodes[n % nodes.length]!;
     try {
-      const c = await MysqlConnection.connect({ host: '127.0.0.1', port: node.port, ...APP, ca, timeoutMs: 5000 });
+      const c = await MysqlConnection.connect({ host: '127.0.0.1', port: node.port, ...APP, ca: clientTrust, timeoutMs: 5000 });
       try {
         await c.query('SELECT 1');
       } finally {
@@ -99,6 +155,10 @@ async function clientLoop(ca: Buffer): Promise<void> {
 
 beforeAll(async () => {
   suite = await setupSuite('agent-reload', [{ name: DB, requireSSL: true }]);
+  certs = new CertFactory();
+  caPem = { cert: suite.issuer.caCert().toString(), key: readFileSync(join(suite.scratch.dir, 'issuer-main', 'ca', 'ca.key'), 'utf8') };
+  metrics = agentMetrics({ facts: () => undefined, ready: () => true });
+  const log = createLogger({ write: (l) => logLines.push(l) });
   for (let i = 0; i < 3; i++) {
     // The agent is under test: no stand-in lays out the copies mysqld and Galera load (the served
     // leaf, the trust bundle); the agent writes them from the verified Secret (src/model/project.ts).
@@ -109,6 +169,20 @@ beforeAll(async () => {
     const data = Object.fromEntries(['tls.crt', 'tls.key', 'ca.crt'].map((k) => [k, readFileSync(join(dir, k))]));
     for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
     await atomicWrite(dir, payloadOf(data));
+    const reloader = new TlsReloader({
+      mounted: () => readMaterialFiles(dir),
+      // The rendered emptyDirs, as this pod's mounts lay them out (the paths mysqld's options name).
+      copies: new ServedCopies(pod.dbMounts.map(SERVED_TLS_MOUNT), pod.dbMounts.map(TRUST_MOUNT)),
+      caChange: () => caOrder,
+      connect: (ca) => MysqlConnection.connect({ host: '127.0.0.1', port: nodes[i]!.port, ...MONITOR, ca, timeoutMs: 5000 }),
+      database: { name: DB, namespace: NAMESPACE, clusterDomain: 'cluster.local' },
+      ordinal: i,
+      log: log.with({ member: `${DB}-${i}` }),
+      metrics: { reloads: metrics.tlsReloads, refused: metrics.tlsRefused },
+    });
+    reloaders.push(reloader);
+    // The agent's start: the first copy, checked, before run.sh may start mysqld.
+    if (!reloader.prepare()) throw new Error(`${DB}-${i}: the agent did not copy the issued certificate`);
     nodes.push(await startNode(suite.install, {
       name: `${DB}-${i}`, scratch: suite.scratch, options: pod.mysqld.options,
       galera: { clusterName: DB, bootstrap: i === 0, peers: nodes.map((n) => n.gcommPort!), providerOptions: pod.mysqld.providerOptions },
@@ -121,29 +195,16 @@ beforeAll(async () => {
         CREATE USER '${APP.user}'@'%' IDENTIFIED BY '${APP.password}' REQUIRE SSL;`);
     }
   }
-  certs = new CertFactory();
-  caPem = { cert: suite.issuer.caCert().toString(), key: readFileSync(join(suite.scratch.dir, 'issuer-main', 'ca', 'ca.key'), 'utf8') };
-
-  metrics = agentMetrics({ facts: () => undefined, ready: () => true });
-  const log = createLogger({ write: (l) => logLines.push(l) });
-  for (let i = 0; i < 3; i++) {
-    const material = new ServerMaterial(volumeDir(i));
-    reloaders.push(new TlsReloader({
-      files: () => material.files(),
-      connect: (ca) => MysqlConnection.connect({ host: '127.0.0.1', port: nodes[i]!.port, ...MONITOR, ca, timeoutMs: 5000 }),
-      database: { name: DB, namespace: NAMESPACE, clusterDomain: 'cluster.local' },
-      ordinal: i,
-      log: log.with({ member: `${DB}-${i}` }),
-      metrics: { reloads: metrics.tlsReloads, refused: metrics.tlsRefused },
-    }));
-  }
-  // The agents' ticks: each member's reloader every TICK_MS, as the agent's loop calls it.
+  // The agents' ticks: each member's reloader every TICK_MS, as the agent's loop calls it; then the
+  // leader's CA-change decider on what they report (see the CA change test).
   const tick = async () => {
     await Promise.all(reloaders.map((r) => r.check().catch(() => undefined)));
+    leaderTick();
     if (!stopped) ticker = setTimeout(() => void tick(), TICK_MS);
   };
   await tick();
-  void clientLoop(suite.issuer.caCert());
+  clientTrust = suite.issuer.caCert();
+  void clientLoop();
 }, 20 * 60_000);
 
 afterAll(async () => {
@@ -155,13 +216,14 @@ afterAll(async () => {
   suite?.cleanup();
 });
 
+const caFp = () => fp(suite.issuer.caCert());
 const originalFp = () => fp(readFileSync(pods[0]!.certFiles('server').cert));
 
 test('before any swap every member serves the issued certificate and the agents report it served', async () => {
   const issued = originalFp();
   for (let i = 0; i < 3; i++) {
     expect(await servedSql(i)).toBe(issued);
-    expect(reloaders[i]!.facts()).toEqual({ served: issued });
+    expect(reloaders[i]!.facts()).toEqual({ served: issued, servedCa: caFp(), trusted: [caFp()] });
   }
 });
 
@@ -181,7 +243,7 @@ test('renewals swapped in the kubelet\'s way are served on the SQL port and the 
     for (let i = 0; i < 3; i++) {
       expect(await servedGalera(i)).toBe(next);
       await waitUntil(`${DB}-${i}'s agent reports the renewal served`, async () => (reloaders[i]!.facts()?.served === next ? true : undefined), 5000, 50);
-      expect(reloaders[i]!.facts()).toEqual({ served: next });
+      expect(reloaders[i]!.facts()).toEqual({ served: next, servedCa: caFp(), trusted: [caFp()] });
     }
   }
   expect(nodes.map((n) => n.serverPid())).toEqual(pids);
@@ -202,7 +264,8 @@ describe('bad renewals are refused: the old certificate stays served on both cha
   const renderedNames = () => ({ dnsNames: suite.db(DB).certificate('server').spec.dnsNames as string[], ipAddresses: suite.db(DB).certificate('server').spec.ipAddresses as string[] });
   const DAY = 86400_000;
   const cases: Array<[string, string, () => Promise<SecretData>]> = [
-    ['another CA (self-consistent: its own ca.crt)', 'UntrustedIssuer', async () => suite.otherIssuer.renew(suite.db(DB).certificate('server'))],
+    // Another CA with its own ca.crt is a CA change (the last test), not a bad renewal.
+    ['a leaf of another CA beside the members\' ca.crt', 'UntrustedIssuer', async () => ({ ...(await suite.otherIssuer.renew(suite.db(DB).certificate('server'))), 'ca.crt': Buffer.from(caPem.cert) })],
     ['a key that is not the certificate\'s', 'KeyMismatch', async () => {
       const a = await suite.issuer.renew(suite.db(DB).certificate('server'));
       const b = await suite.issuer.renew(suite.db(DB).certificate('server'));
@@ -245,4 +308,76 @@ describe('bad renewals are refused: the old certificate stays served on both cha
     expect(text).not.toMatch(/BEGIN|PRIVATE KEY|MII/);
     expect(text).not.toContain(MONITOR.password);
   });
+});
+
+test('a CA change end to end under load, in stages: the new CA trusted everywhere before any member presents its leaf, then the new leaves, then the old CA dropped — 0 failed connections, no partition, no restart', async () => {
+  const pids = nodes.map((n) => n.serverPid());
+  const oldCa = caFp();
+  const oldLeaf = reloaders[0]!.facts()!.served;
+  // The old leaf as a Galera client would present it (to see it refused once the old CA is dropped).
+  const oldFiles = { cert: join(suite.scratch.dir, 'old-leaf.crt'), key: join(suite.scratch.dir, 'old-leaf.key') };
+  writeFileSync(oldFiles.cert, readFileSync(pods[0]!.certFiles('server').cert));
+  writeFileSync(oldFiles.key, readFileSync(pods[0]!.certFiles('server').key), { mode: 0o600 });
+  // cert-manager re-issues the one shared server Secret under a re-keyed CA (another key, its own ca.crt).
+  const changed = await suite.otherIssuer.renew(suite.db(DB).certificate('server'));
+  const newCa = fp(changed['ca.crt']!);
+  const newLeaf = fp(changed['tls.crt']!);
+  expect(newCa).not.toBe(oldCa);
+  // Before: a peer presenting the new leaf is refused by every member (the probe can tell).
+  const newFiles = { cert: join(suite.scratch.dir, 'new-leaf.crt'), key: join(suite.scratch.dir, 'new-leaf.key') };
+  writeFileSync(newFiles.cert, changed['tls.crt']!);
+  writeFileSync(newFiles.key, changed['tls.key']!, { mode: 0o600 });
+  for (let i = 0; i < 3; i++) expect(await galeraAdmits(i, newFiles)).toBe(false);
+  // Clients trust both CAs through the change (docs/rotation.md "At a CA change").
+  clientTrust = Buffer.concat([suite.issuer.caCert(), Buffer.from('\n'), changed['ca.crt']!]);
+  await sleep(200);
+  const failedBefore = load.failed;
+
+  // 1. trust — the leader has not decided yet: each member trusts the new CA at its own swap, keeps its old leaf.
+  leaderOn = false;
+  await Promise.all([0, 1, 2].map(async (i) => {
+    await sleep(i * 700); // the kubelets swap at their own moments
+    await kubeletSwap(i, changed);
+  }));
+  for (let i = 0; i < 3; i++) {
+    await waitUntil(`${DB}-${i} trusts the new CA, its new leaf held back`, async () => {
+      const f = reloaders[i]!.facts();
+      return f?.waitingCa === newCa && f.trusted?.includes(newCa) ? true : undefined;
+    }, 15_000, 100);
+    expect(reloaders[i]!.facts()).toEqual({ served: oldLeaf, servedCa: oldCa, trusted: [oldCa, newCa], waitingCa: newCa });
+    expect(await servedSql(i)).toBe(oldLeaf);
+  }
+  // The running servers really trust it: Galera admits a member presenting its new leaf (a new
+  // handshake; the members' own connections were opened before), and still the old one.
+  for (let i = 0; i < 3; i++) {
+    expect(await galeraAdmits(i, pods[(i + 1) % 3]!.certFiles('server'))).toBe(true);
+    expect(await galeraAdmits(i, oldFiles)).toBe(true);
+    expect(await servedGalera(i, (i + 1) % 3)).toBe(oldLeaf);
+  }
+
+  // 2. present, 3. retire — the leader decides on what the members report.
+  leaderOn = true;
+  for (let i = 0; i < 3; i++) {
+    await waitUntil(`${DB}-${i} serves the new leaf and trusts only the new CA`, async () => {
+      const f = reloaders[i]!.facts();
+      return f?.served === newLeaf && f.trusted?.length === 1 ? true : undefined;
+    }, 30_000, 100);
+    expect(reloaders[i]!.facts()).toEqual({ served: newLeaf, servedCa: newCa, trusted: [newCa] });
+    expect(await servedSql(i)).toBe(newLeaf);
+    expect(await servedGalera(i, (i + 1) % 3)).toBe(newLeaf);
+  }
+  expect(caOrders.slice(-3)).toEqual([`present ${newCa}`, `retire ${newCa}`, 'none']);
+  // The old CA is gone from the running servers: a member still holding an old leaf is refused.
+  for (let i = 0; i < 3; i++) {
+    expect(await galeraAdmits(i, oldFiles)).toBe(false);
+    expect(await galeraAdmits(i, pods[(i + 1) % 3]!.certFiles('server'))).toBe(true);
+  }
+
+  await sleep(500);
+  suite.log(`CA change: stages ${caOrders.join(' → ')}; client load ${load.ok} ok, ${load.failed - failedBefore} failed; wsrep_cluster_size min ${load.minClusterSize}`);
+  expect(untrustedServing).toEqual([]);
+  expect(load.errors).toEqual([]);
+  expect(load.failed - failedBefore).toBe(0);
+  expect(load.minClusterSize).toBe(3);
+  expect(nodes.map((n) => n.serverPid())).toEqual(pids);
 });
