@@ -336,7 +336,10 @@ export async function rotationBench(): Promise<object> {
     return result;
   } finally {
     stopped = true;
+    // The servers' processes are unref'd: without a handle, Node would leave this await unsettled.
+    const keepAlive = setInterval(() => undefined, 1000);
     for (const m of [...members].reverse()) await m.node.stop();
+    clearInterval(keepAlive);
     suite.cleanup();
   }
 }
