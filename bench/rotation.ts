@@ -179,11 +179,11 @@ export async function rotationBench(): Promise<object> {
     const probeTimers = members.map((m, i) => setTimeout(function again() {
       void probeOnce(m).finally(() => { if (!stopped) probeTimers[i] = setTimeout(again, probe.periodMs); });
     }, (i * probe.periodMs) / 3));
-    let minClusterSize = Infinity;
+    const sizes: [number, number][] = []; // [second, wsrep_cluster_size]
     const sizeSampler = setInterval(() => {
       for (const m of members) {
         if (m.deleted) continue;
-        void status(m, ['wsrep_cluster_size']).then((s) => { if (s?.wsrep_cluster_size) minClusterSize = Math.min(minClusterSize, Number(s.wsrep_cluster_size)); });
+        void status(m, ['wsrep_cluster_size']).then((s) => { if (s?.wsrep_cluster_size) sizes.push([Math.floor(now()), Number(s.wsrep_cluster_size)]); });
       }
     }, 1000);
 
@@ -311,7 +311,10 @@ export async function rotationBench(): Promise<object> {
     probeTimers.forEach((t) => clearTimeout(t));
     clearInterval(sizeSampler);
     await Promise.all([direct.stop(), service.stop()]);
-    const load = Object.fromEntries(Object.entries(phases).map(([name, w]) => [name, { seconds: w.to - w.from, direct: direct.window(w.from, w.to), service: service.window(w.from, w.to) }]));
+    const load = Object.fromEntries(Object.entries(phases).map(([name, w]) => [name, {
+      seconds: w.to - w.from, direct: direct.window(w.from, w.to), service: service.window(w.from, w.to),
+      minClusterSize: Math.min(...sizes.filter(([t]) => t >= w.from && t < w.to).map(([, n]) => n)),
+    }]));
     const perSecond = [...direct.seconds.keys()].sort((a, b) => a - b).map((s) => [s, direct.seconds.get(s)!.ok, direct.seconds.get(s)!.failed, service.seconds.get(s)?.ok ?? 0, service.seconds.get(s)?.failed ?? 0]);
     const result = {
       stand_ins: 'MariaDB 10.11 + Galera 26.4 for PXC; local openssl CA for cert-manager; rolling restart and Service modelled',
@@ -328,7 +331,6 @@ export async function rotationBench(): Promise<object> {
       },
       rolls: rollResults,
       load,
-      minClusterSize,
       errorsSeen: { direct: direct.errors, service: service.errors },
       perSecond: { columns: ['second', 'direct ok', 'direct failed', 'service ok', 'service failed'], rows: perSecond },
     };
@@ -350,9 +352,8 @@ function printSummary(r: any): void {
   for (const [i, roll] of r.rolls.entries()) {
     console.log(`  roll ${i + 1}   whole ${roll.totalMs} ms, served on every member after ${roll.everyMemberServedMs} ms; per member ${roll.members.map((m: any) => `${m.member.slice(-1)}: down ${m.downMs} ms, out of Service ${m.outOfServiceMs} ms`).join('; ')}`);
   }
-  console.log('  phase        seconds   direct ok/failed (worst second)   service ok/failed (worst second)');
+  console.log('  phase        seconds   direct ok/failed (worst second)   service ok/failed (worst second)   min wsrep_cluster_size');
   for (const [name, w] of Object.entries<any>(r.load)) {
-    console.log(`  ${name.padEnd(12)} ${String(w.seconds).padStart(7)}   ${`${w.direct.ok}/${w.direct.failed} (${w.direct.worstSecond})`.padEnd(32)}  ${w.service.ok}/${w.service.failed} (${w.service.worstSecond})`);
+    console.log(`  ${name.padEnd(12)} ${String(w.seconds).padStart(7)}   ${`${w.direct.ok}/${w.direct.failed} (${w.direct.worstSecond})`.padEnd(32)}  ${`${w.service.ok}/${w.service.failed} (${w.service.worstSecond})`.padEnd(33)}  ${w.minClusterSize}`);
   }
-  console.log(`  wsrep_cluster_size min ${r.minClusterSize} (sampled every second on the running members)`);
 }
