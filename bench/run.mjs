@@ -1,6 +1,6 @@
 // `npm run bench`: prints a table of figures and writes them to bench/results/latest.json.
-// Usage: node bench/run.mjs [function] [kpt] [throughput] [watcher] [served] [agent] [watcher-controller]
-//        (default: all but watcher-controller)
+// Usage: node bench/run.mjs [function] [kpt] [throughput] [watcher] [served] [agent] [watcher-controller] [rotation]
+//        (default: all but watcher-controller and rotation)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -72,6 +72,13 @@ if (want('served')) {
 if (wanted.has('watcher-controller')) {
   const { watcherControllerBench } = await loadTsBench('watcher-controller');
   results.watcherController = await watcherControllerBench();
+}
+
+// Not in the default set either: a 3-member Galera cluster, certificate renewals reloaded by the
+// agent, then rolling restarts, under client load (a few minutes). `npm run bench:rotation`.
+if (wanted.has('rotation')) {
+  const { rotationBench } = await loadTsBench('rotation');
+  results.rotation = await rotationBench();
 }
 
 if (want('agent')) {

@@ -333,6 +333,9 @@ export interface NodeOptions {
   readyTimeoutMs?: number;
   /** Do not wait for readiness (a node expected never to join). */
   noWait?: boolean;
+  /** The SQL and Galera ports of an earlier start of this member (a restart keeps its address); else free ones. */
+  port?: number;
+  gcommPort?: number;
 }
 
 export interface Node {
@@ -360,7 +363,7 @@ export async function startNode(install: MariaDBInstall, o: NodeOptions): Promis
   const datadir = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
   const errorLog = join(dir, 'error.log');
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
 
   if (!existsSync(datadir)) await installDb(install, datadir);
 
@@ -386,7 +389,7 @@ export async function startNode(install: MariaDBInstall, o: NodeOptions): Promis
   let gcommPort: number | undefined;
   if (o.galera) {
     const g = o.galera;
-    gcommPort = await freePort();
+    gcommPort = o.gcommPort ?? (await freePort());
     const ist = await freePort();
     const sst = await freePort();
     const provider = [
