@@ -37,7 +37,9 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { agentMetrics } from '../src/agent/metrics';
-import { ServerMaterial } from '../src/agent/material';
+import { readMaterialFiles } from '../src/agent/material';
+import { ServedCopies } from '../src/agent/served-copies';
+import { SERVED_TLS_MOUNT, TRUST_MOUNT } from '../src/model/project';
 import { MysqlConnection } from '../src/agent/mysql';
 import { notReadyBecause } from '../src/agent/readiness';
 import { fingerprintOf, TlsReloader } from '../src/agent/tls-reload';
@@ -140,12 +142,29 @@ export async function rotationBench(): Promise<object> {
     const galera = (i: number, bootstrap: boolean) => ({
       clusterName: DB, bootstrap, peers: members.filter((_, j) => j !== i).map((m) => m.node.gcommPort!), providerOptions: members[i]?.pod.mysqld.providerOptions ?? [],
     });
+    const metrics = agentMetrics({ facts: () => undefined, ready: () => true });
+    const logger = createLogger({ write: () => undefined });
+    const reloaders: TlsReloader[] = [];
+    const copies: ServedCopies[] = [];
     for (let i = 0; i < 3; i++) {
-      const pod = suite.db(DB).pod(`${DB}-${i}`);
+      // The agent is what writes the copies mysqld and Galera load (no stand-in).
+      const pod = suite.db(DB).pod(`${DB}-${i}`, { agent: 'under test' });
       const dir = pod.certFiles('server').dir;
       const data = Object.fromEntries(['tls.crt', 'tls.key', 'ca.crt'].map((k) => [k, readFileSync(join(dir, k))]));
       for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
       await atomicWrite(dir, payloadOf(data)); // the volume as the kubelet lays it out
+      copies.push(new ServedCopies(pod.dbMounts.map(SERVED_TLS_MOUNT), pod.dbMounts.map(TRUST_MOUNT)));
+      const reloader = new TlsReloader({
+        mounted: () => readMaterialFiles(dir),
+        copies: copies[i]!,
+        connect: (c) => MysqlConnection.connect({ host: '127.0.0.1', port: members[i]!.node.port, ...MONITOR, ca: c, timeoutMs: 5000 }),
+        database: { name: DB, namespace: NAMESPACE, clusterDomain: 'cluster.local' },
+        ordinal: i,
+        log: logger.with({ member: `${DB}-${i}` }),
+        metrics: { reloads: metrics.tlsReloads, refused: metrics.tlsRefused },
+      });
+      reloaders.push(reloader);
+      if (!reloader.prepare()) throw new Error(`${DB}-${i}: the agent did not copy the issued certificate`); // the agent's start
       const node = await startNode(suite.install, {
         name: `${DB}-${i}`, scratch: suite.scratch, options: pod.mysqld.options, readyTimeoutMs: 180_000,
         galera: { clusterName: DB, bootstrap: i === 0, peers: members.map((m) => m.node.gcommPort!), providerOptions: pod.mysqld.providerOptions },
@@ -211,19 +230,6 @@ export async function rotationBench(): Promise<object> {
     phases.steady = { from: 0, to: Math.floor(now()) };
 
     // ---- pxc-tls: the agent reloads ---------------------------------------------------------------
-    const metrics = agentMetrics({ facts: () => undefined, ready: () => true });
-    const logger = createLogger({ write: () => undefined });
-    const reloaders = members.map((m, i) => {
-      const material = new ServerMaterial(m.pod.certFiles('server').dir);
-      return new TlsReloader({
-        files: () => material.files(),
-        connect: (c) => MysqlConnection.connect({ host: '127.0.0.1', port: m.node.port, ...MONITOR, ca: c, timeoutMs: 5000 }),
-        database: { name: DB, namespace: NAMESPACE, clusterDomain: 'cluster.local' },
-        ordinal: i,
-        log: logger.with({ member: m.name }),
-        metrics: { reloads: metrics.tlsReloads, refused: metrics.tlsRefused },
-      });
-    });
     let ticking = true;
     let ticker: NodeJS.Timeout | undefined;
     let tickDone: Promise<unknown> = Promise.resolve();
@@ -266,6 +272,9 @@ export async function rotationBench(): Promise<object> {
       const from = Math.floor(now());
       const t0 = performance.now();
       await Promise.all(members.map((m) => swap(m, renewed)));
+      // The anchors' mysqld reads the Secret's files at its restart; here mysqld reads the copies,
+      // so they get the renewal as it is (unchecked, as the anchors load it), for the restart to read.
+      for (const c of copies) c.write({ leaf: { cert: renewed['tls.crt']!, key: renewed['tls.key']! }, trust: renewed['ca.crt']! });
       const servedAt = members.map(() => NaN);
       let watching = true;
       const watchers = members.map(async (m, i) => {
