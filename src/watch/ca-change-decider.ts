@@ -9,9 +9,10 @@
  *     its running server trusts (`trusted`): members may now serve their leaf of X. A member with
  *     no facts (down, restarting) holds the order back: it might trust the old CA only.
  *  2. retire — nobody waits, and every member 0..replicas−1 serves a leaf of X (`servedCa`) while
- *     some still trust another CA too: members drop the others from their bundles. Before that a
- *     member trusting only the old CA could still be serving to peers… none is left.
- *  3. Otherwise no order. An order given stays while its condition holds.
+ *     some still trust another CA too: members drop the others from their bundles. Not before:
+ *     a member still serving a leaf of the old CA needs its peers to trust that CA.
+ *  3. Otherwise no order. Nothing is remembered: each order is derived again from the facts, so
+ *     it stands exactly while its condition holds, whoever leads.
  */
 import type { CaChangeOrder } from '../model/galera';
 import type { MemberView } from './galera-decider';
