@@ -80,8 +80,9 @@ export const RESTART_MARKER = 'pxc-tls-restart';
 /**
  * What mysqld and Galera load (standalone mode; issue 12.2 revisited, 12.3): copies the agent writes
  * into emptyDirs only after verifying the mounted Secret, never the kubelet-mounted Secret files
- * themselves. So no unverified renewal is ever loaded — not by a reload, a crash, a restart or an
- * SST — and trust can change apart from the leaf: the trust bundle (ca.crt) holds the CA the
+ * themselves. So no unverified renewal is ever served — not after a reload, a crash or a restart
+ * (an SST still reads the mounted Secret: KubeDB's init image names it in [sst]) — and trust can
+ * change apart from the leaf: the trust bundle (ca.crt) holds the CA the
  * members serve with plus, while a CA change is staged, the new one. KubeDB's mounts of the
  * Secrets stay where KubeDB puts them (/etc/mysql/certs/<alias>); only the paths mysqld, Galera
  * and the exporter read from depart from KubeDB's flags (docs/kubedb-fidelity.md).
