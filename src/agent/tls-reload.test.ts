@@ -45,7 +45,7 @@ function memoryCopies() {
 const trustOf = (files: MaterialFiles | undefined) => parseCertificates(files!.ca).map((c) => c.fingerprint256);
 const fpCa = (p: Pem) => new X509Certificate(p.cert).fingerprint256;
 
-function rig(server: { version: string; provider: string; refuse?: string }, mode?: 'reload' | 'restart') {
+function rig(server: { version: string; provider: string; refuse?: string; down?: boolean }, mode?: 'reload' | 'restart') {
   let files: MaterialFiles = filesOf(certs.leaf(ca, SANS));
   let order: CaChangeOrder | undefined;
   const copies = memoryCopies();
@@ -68,7 +68,10 @@ function rig(server: { version: string; provider: string; refuse?: string }, mod
     mounted: () => files,
     copies,
     caChange: () => order,
-    connect: async () => session,
+    connect: async () => {
+      if (server.down) throw new Error('connect ECONNREFUSED 127.0.0.1:3306');
+      return session;
+    },
     database: DB,
     ordinal: 0,
     log: createLogger({ write: (l) => lines.push(l) }),
@@ -77,7 +80,7 @@ function rig(server: { version: string; provider: string; refuse?: string }, mod
     ...(mode ? { mode } : {}),
   });
   return {
-    reloader, statements, lines, counts, copies,
+    reloader, statements, lines, counts, copies, server,
     swap: (f: MaterialFiles) => (files = f),
     order: (o: CaChangeOrder | undefined) => (order = o),
     get files() { return files; },
@@ -210,14 +213,31 @@ describe('the agent copies a verified renewal and reloads it with what the runni
     expect(r.copies.held?.cert.equals(renewed.cert)).toBe(true);
   });
 
-  test('an account without the privilege: pending with the privilege named, tried again later', async () => {
+  test('an account without the privilege (PXC 8.0, KubeDB\'s monitor user): the privilege named, and a restart asked for — trying again would change nothing', async () => {
     const r = rig({ version: '8.0.36-28.1', provider: MARIADB_GALERA.provider, refuse: 'ALTER INSTANCE' });
     await r.reloader.check();
     const renewed = filesOf(certs.leaf(ca, SANS));
     r.swap(renewed);
     await r.reloader.check();
-    expect(r.reloader.facts()).toMatchObject({ pending: fingerprintOf(renewed.cert), reason: expect.stringMatching(/lacks CONNECTION_ADMIN/) });
+    await r.reloader.check();
+    expect(r.reloader.facts()).toMatchObject({ pending: fingerprintOf(renewed.cert), needsRestart: true, reason: expect.stringMatching(/lacks CONNECTION_ADMIN.*a restart loads them instead/) });
+    expect(r.counts.reloads.get('needs-restart')).toBe(1);
+    expect(r.counts.reloads.get('failed')).toBeUndefined();
+  });
+
+  test('a statement that fails otherwise: pending with the reason, tried again later, no restart asked for', async () => {
+    const r = rig({ version: '10.11.19-MariaDB', provider: MARIADB_GALERA.provider });
+    await r.reloader.check();
+    const renewed = filesOf(certs.leaf(ca, SANS));
+    r.swap(renewed);
+    r.server.down = true;
+    await r.reloader.check();
+    expect(r.reloader.facts()).toMatchObject({ pending: fingerprintOf(renewed.cert), reason: expect.stringMatching(/ECONNREFUSED/) });
     expect(r.reloader.facts()?.needsRestart).toBeUndefined();
     expect(r.counts.reloads.get('failed')).toBe(1);
+    r.server.down = false;
+    await r.reloader.check(); // retryMs 0: tried again
+    expect(r.statements).toEqual(['FLUSH SSL']);
+    expect(r.reloader.facts()).toMatchObject({ served: fingerprintOf(renewed.cert) });
   });
 });

@@ -61,6 +61,8 @@ export function fingerprintOf(cert: Buffer): string {
 /** ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED (MySQL/MariaDB): the account lacks the privilege. */
 const ACCESS_DENIED_CODES = new Set([1227, 1044, 1045]);
 
+class PrivilegeMissing extends Error {}
+
 /** The facts every state shares: what the loaded copies serve and trust. */
 function servedFacts(loaded: MaterialFiles): TlsReloadFacts {
   const facts: TlsReloadFacts = { served: fingerprintOf(loaded.cert) };
@@ -212,14 +214,23 @@ export class TlsReloader {
           await session.query(statement.sql);
         } catch (error) {
           const code = (error as { code?: number }).code;
-          const why = code !== undefined && ACCESS_DENIED_CODES.has(code) ? `the agent's account lacks ${statement.privilege}` : 'the statement failed';
-          throw new Error(`${statement.sql}: ${why} (${(error as Error).message})`);
+          if (code !== undefined && ACCESS_DENIED_CODES.has(code)) throw new PrivilegeMissing(`${statement.sql}: the agent's account lacks ${statement.privilege} (${(error as Error).message})`);
+          throw new Error(`${statement.sql}: the statement failed (${(error as Error).message})`);
         }
         done.push(statement.sql);
       }
     } catch (error) {
-      this.retryAt = this.monotonic() + (this.deps.retryMs ?? 60_000);
       const reason = (error as Error).message;
+      if (error instanceof PrivilegeMissing) {
+        // Not a hiccup: trying again changes nothing. A restart reads the copies all the same (PXC
+        // 8.0's ALTER INSTANCE RELOAD TLS wants CONNECTION_ADMIN, which KubeDB's monitor user lacks).
+        this.awaitingRestart = copies.version;
+        this.pending = { pending, needsRestart: true, reason: `${reason}; a restart loads them instead (grant the privilege to reload without one)` };
+        metrics.reloads.inc({ result: 'needs-restart' });
+        log.warn('cannot reload the served copies: the agent\'s account lacks a privilege; waiting for a restart', { reason, pending, done });
+        return;
+      }
+      this.retryAt = this.monotonic() + (this.deps.retryMs ?? 60_000);
       this.pending = { pending, reason };
       metrics.reloads.inc({ result: 'failed' });
       log.warn('cannot reload the served copies; trying again', { reason, pending, done });
