@@ -153,7 +153,7 @@ export async function rotationBench(): Promise<object> {
       const data = Object.fromEntries(['tls.crt', 'tls.key', 'ca.crt'].map((k) => [k, readFileSync(join(dir, k))]));
       for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
       await atomicWrite(dir, payloadOf(data)); // the volume as the kubelet lays it out
-      copies.push(new ServedCopies(pod.dbMounts.map(SERVED_TLS_MOUNT), pod.dbMounts.map(TRUST_MOUNT)));
+      copies.push(new ServedCopies(pod.dbMounts.map(SERVED_TLS_MOUNT), pod.dbMounts.map(TRUST_MOUNT), join(dir, 'tls.key')));
       const reloader = new TlsReloader({
         mounted: () => readMaterialFiles(dir),
         copies: copies[i]!,

@@ -6,6 +6,7 @@
  * the database container's preStop hook; a new peer-list now would start it again), close, exit 0.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { GALERA_PROTOCOL, parseDecision, type CaChangeOrder, type GaleraDecision, type MemberFacts, type RestartOrder, type WsrepStatus } from '../model/galera';
 import { galeraDecisionsName, peerDNS } from '../model/names';
 import { MEMBER_FACTS_ANNOTATION } from '../model/project';
@@ -93,7 +94,7 @@ export class Agent {
 
   constructor(private readonly flags: AgentFlags, private readonly log: Logger, private readonly kube: AgentKube) {
     // The agent's port and peer client serve what mysqld loads: the verified copies.
-    this.copies = new ServedCopies(flags.paths.servedTls, flags.paths.trust);
+    this.copies = new ServedCopies(flags.paths.servedTls, flags.paths.trust, join(flags.paths.tls, 'tls.key'));
     this.material = new ServerMaterial(() => this.copies.read());
     this.files = new ContractFiles(flags.paths);
     this.marker = new RestartMarker(flags.paths.runScript);

@@ -1,5 +1,5 @@
 // The served copies on disk (served-copies.ts) and the agent's port material read from them.
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertFactory, type Pem } from '../tls/testing/certs';
@@ -23,11 +23,11 @@ afterAll(() => {
 
 const b = (s: string) => Buffer.from(s);
 let n = 0;
-function fresh(): ServedCopies {
+function fresh(keyLike?: string): ServedCopies {
   n++;
   const leafDir = mkdtempSync(join(root, `leaf-${n}-`));
   const trustDir = mkdtempSync(join(root, `trust-${n}-`));
-  return new ServedCopies(leafDir, trustDir);
+  return new ServedCopies(leafDir, trustDir, keyLike);
 }
 
 test('nothing is read before the first write; the agent port cannot serve yet', () => {
@@ -78,4 +78,14 @@ test('the port material follows the copies by content, at most every refreshMs',
   clock = 1000;
   expect(material.current().cert.toString()).toBe(second.cert);
   expect(material.current().cas).toHaveLength(1);
+});
+
+test('the copied key is exactly as readable as the mounted Secret\'s key (the kubelet\'s defaultMode)', () => {
+  const mounted = join(root, 'mounted-tls.key');
+  writeFileSync(mounted, 'x', { mode: 0o640 });
+  chmodSync(mounted, 0o640);
+  const copies = fresh(mounted);
+  const leaf = certs.leaf(ca, { dnsNames: ['localhost'] });
+  copies.write({ leaf: { cert: b(leaf.cert), key: b(leaf.key) }, trust: b(ca.cert) });
+  expect(statSync(join(copies.leafDir, 'tls.key')).mode & 0o777).toBe(0o640);
 });

@@ -7,7 +7,7 @@
  * rename. Writes are whole or not at all; reads are of what is there.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMaterialFiles, type MaterialFiles } from './material';
 import { CA_CRT, TLS_CRT, TLS_KEY } from '../tls/pem';
@@ -26,7 +26,20 @@ function writeWhole(path: string, content: Buffer, mode: number): void {
 }
 
 export class ServedCopies {
-  constructor(readonly leafDir: string, readonly trustDir: string) {}
+  /**
+   * `keyLike`: the mounted Secret's tls.key: the copy of the key gets its mode (the kubelet's
+   * defaultMode, 0440 as rendered: the pod's user and fsGroup, nobody else), so it is exactly as
+   * readable as the Secret's own file; 0440 when it cannot be read.
+   */
+  constructor(readonly leafDir: string, readonly trustDir: string, private readonly keyLike?: string) {}
+
+  private keyMode(): number {
+    try {
+      return this.keyLike ? statSync(this.keyLike).mode & 0o777 : 0o440;
+    } catch {
+      return 0o440;
+    }
+  }
 
   /** The copies as they are, or undefined before the first write (a new pod's empty volumes). */
   read(): MaterialFiles | undefined {
@@ -51,9 +64,9 @@ export class ServedCopies {
   private writeLeaf(cert: Buffer, key: Buffer): void {
     const version = `..${createHash('sha256').update(cert).update(key).digest('hex').slice(0, 16)}.${Date.now()}`;
     const dir = join(this.leafDir, version);
-    mkdirSync(dir, { mode: 0o750 });
+    mkdirSync(dir, { mode: 0o755 });
     writeFileSync(join(dir, TLS_CRT), cert, { mode: 0o444 });
-    writeFileSync(join(dir, TLS_KEY), key, { mode: 0o440 });
+    writeFileSync(join(dir, TLS_KEY), key, { mode: this.keyMode() });
     const temporary = join(this.leafDir, `${DATA}_tmp`);
     rmSync(temporary, { force: true });
     symlinkSync(version, temporary);

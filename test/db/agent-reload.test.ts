@@ -172,7 +172,7 @@ beforeAll(async () => {
     const reloader = new TlsReloader({
       mounted: () => readMaterialFiles(dir),
       // The rendered emptyDirs, as this pod's mounts lay them out (the paths mysqld's options name).
-      copies: new ServedCopies(pod.dbMounts.map(SERVED_TLS_MOUNT), pod.dbMounts.map(TRUST_MOUNT)),
+      copies: new ServedCopies(pod.dbMounts.map(SERVED_TLS_MOUNT), pod.dbMounts.map(TRUST_MOUNT), join(dir, 'tls.key')),
       caChange: () => caOrder,
       connect: (ca) => MysqlConnection.connect({ host: '127.0.0.1', port: nodes[i]!.port, ...MONITOR, ca, timeoutMs: 5000 }),
       database: { name: DB, namespace: NAMESPACE, clusterDomain: 'cluster.local' },
