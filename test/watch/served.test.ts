@@ -115,9 +115,10 @@ test('cert-manager renews the server certificate: the watcher sees the new Secre
   // The watcher sees the new Secret: the pods still serve the old certificate, within the grace period.
   await w.waitLog('served certificate', 30_000, { reason: 'ServedCertificatePending' });
   // Past the grace period: reported — the annotation, Events on each pod and on the StatefulSet, the gauge.
-  const stale = await eventually('the stale report in the annotation', async () => {
+  // Each pod's grace period runs from when that pod was judged: wait for all three in the report.
+  const stale = await eventually('the stale report in the annotation, for every pod', async () => {
     const v = await verdictOf(ns);
-    return v.includes(' | ServedCertificateStale: ') ? v : undefined;
+    return v.includes(' | ServedCertificateStale: ') && [0, 1, 2].every((i) => v.includes(`${ns}/${DB}-${i} serves`)) ? v : undefined;
   }, 60_000);
   expect(stale).toMatch(new RegExp(`^CertificatesVerified: verified 2 certificate Secret\\(s\\): ${DB}-server-cert, ${DB}-client-cert \\| ServedCertificateStale: the certificate ${ns}/${DB}-0 serves \\(valid until \\S+\\) is older than its Secret's: Secret ${ns}/${DB}-server-cert holds a newer one`));
   await eventually('Warning events', async () => ((await events(ns, 'ServedCertificateStale')).length === 4 ? true : undefined), 30_000);
