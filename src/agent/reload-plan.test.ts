@@ -44,6 +44,13 @@ describe('which statements reload the certificate on which running server', () =
     expect(reloadPlan(facts('10.11.19-MariaDB', '', GALERA_4_TLS)).statements.map((s) => s.privilege)).toEqual(['RELOAD']);
   });
 
+  test('a bundle that drops a CA (a CA change\'s retire): reloaded where it can be, and the Galera channel needs a restart to drop it', () => {
+    const plan = reloadPlan(facts('10.11.19-MariaDB-0+deb12u1', 'Debian 12', GALERA_4_TLS), { dropsTrust: true });
+    expect(plan.statements.map((st) => st.sql)).toEqual([FLUSH]);
+    expect(plan.cannotReload).toEqual([{ channel: 'galera', reason: expect.stringMatching(/drops none: a restart drops the old CA/) }]);
+    expect(reloadPlan(facts('10.11.6-MariaDB', 'MariaDB Server', ''), { dropsTrust: true }).cannotReload).toEqual([]); // no Galera, nothing kept
+  });
+
   test('socket.ssl_reload is found as an option name, not inside another value', () => {
     expect(providerHasSslReload(GALERA_4_TLS)).toBe(true);
     expect(providerHasSslReload(GALERA_OLD_TLS)).toBe(false);

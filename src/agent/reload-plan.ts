@@ -65,7 +65,12 @@ function galeraUsesTls(options: string | undefined): boolean {
 
 const GALERA_RELOAD: ReloadStatement = { sql: "SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'", channels: ['galera'], privilege: 'SUPER' };
 
-export function reloadPlan(facts: ServerFacts): ReloadPlan {
+/**
+ * `dropsTrust`: the new copies trust fewer CAs than the loaded ones (a CA change's retire stage).
+ * Galera's `socket.ssl_reload` loads the bundle into the trust store it has, adding CAs but never
+ * removing one (Galera 26.4.23, measured by test/db/agent-reload.test.ts): only a restart drops a CA.
+ */
+export function reloadPlan(facts: ServerFacts, change: { dropsTrust?: boolean } = {}): ReloadPlan {
   const version = parseVersion(facts.version);
   const mariadb = /mariadb/i.test(`${facts.version} ${facts.versionComment}`);
   const server = `${mariadb ? 'MariaDB' : /xtradb cluster/i.test(facts.versionComment) ? 'PXC' : 'MySQL'} ${facts.version}`;
@@ -97,6 +102,9 @@ export function reloadPlan(facts: ServerFacts): ReloadPlan {
   if (galera && !galeraCovered) {
     if (sslReload) statements.push(GALERA_RELOAD);
     else cannotReload.push({ channel: 'galera', reason: `the running Galera provider of ${server} lists no socket.ssl_reload (Galera ≥ 26.4.8)` });
+  }
+  if (galera && sslReload && change.dropsTrust) {
+    cannotReload.push({ channel: 'galera', reason: 'socket.ssl_reload adds CAs to Galera\'s trust store but drops none: a restart drops the old CA' });
   }
   return { server, statements, cannotReload };
 }

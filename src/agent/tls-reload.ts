@@ -77,6 +77,16 @@ function servedFacts(loaded: MaterialFiles): TlsReloadFacts {
   return facts;
 }
 
+/** Whether the copies trust a CA fewer than what is loaded. */
+function dropsTrust(loaded: MaterialFiles, copies: MaterialFiles): boolean {
+  try {
+    const kept = new Set(fingerprints(parseCertificates(copies.ca)));
+    return fingerprints(parseCertificates(loaded.ca)).some((ca) => !kept.has(ca));
+  } catch {
+    return false;
+  }
+}
+
 /** What a change of the copies is to serve: the new leaf's fingerprint, or the new trust's. */
 function pendingOf(copies: MaterialFiles, loaded: MaterialFiles): string {
   if (!copies.cert.equals(loaded.cert)) return fingerprintOf(copies.cert);
@@ -208,7 +218,7 @@ export class TlsReloader {
     let session: SqlSession | undefined;
     try {
       session = await this.deps.connect(this.loaded.ca);
-      plan = reloadPlan(await serverFacts(session));
+      plan = reloadPlan(await serverFacts(session), { dropsTrust: dropsTrust(this.loaded, copies) });
       for (const statement of plan.statements) {
         try {
           await session.query(statement.sql);
