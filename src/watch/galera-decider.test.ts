@@ -1,5 +1,6 @@
 import { decide, type DeciderInput, type MemberView } from './galera-decider';
 import { GALERA_PROTOCOL, isPrimary, type GaleraDecision, type MemberFacts } from '../model/galera';
+import { rng } from '../test-support/seeded-random';
 
 const U1 = '11111111-1111-4111-8111-111111111111';
 const U2 = '22222222-2222-4222-8222-222222222222';
@@ -135,16 +136,6 @@ describe('decide', () => {
 
 // ---- properties over random inputs (a seeded generator: the same cases every run) ------------
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomInput(r: () => number): DeciderInput {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

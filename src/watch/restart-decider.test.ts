@@ -1,6 +1,7 @@
 import { decideRestart, type RestartInput } from './restart-decider';
 import type { MemberView } from './galera-decider';
 import { GALERA_PROTOCOL, type MemberFacts, type RestartOrder } from '../model/galera';
+import { rng } from '../test-support/seeded-random';
 
 const U1 = '11111111-1111-4111-8111-111111111111';
 const U2 = '22222222-2222-4222-8222-222222222222';
@@ -91,17 +92,6 @@ describe('decideRestart', () => {
 });
 
 // ---- a seeded simulation: members that need a restart, execute orders, fail at random --------
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type SimState = 'up' | 'down' | 'joining';
 interface SimMember { state: SimState; round: number; served: string; pendingRestart: boolean; downFor: number; restarting: boolean }
