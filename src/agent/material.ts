@@ -51,9 +51,12 @@ export function readMaterialFiles(dir: string, bundle?: Buffer): MaterialFiles {
 function readFrom(dir: string, bundle?: Buffer): MaterialFiles {
   const cert = readFileSync(join(dir, 'tls.crt'));
   const key = readFileSync(join(dir, 'tls.key'));
-  const ca = bundle ?? readFileSync(join(dir, 'ca.crt'));
-  const version = createHash('sha256').update(cert).update(key).update(ca).digest('hex').slice(0, 16);
-  return { cert, key, ca, version };
+  return materialFiles(cert, key, bundle ?? readFileSync(join(dir, 'ca.crt')));
+}
+
+/** The three files with their version: a content hash that changes whenever any of them does. */
+export function materialFiles(cert: Buffer, key: Buffer, ca: Buffer): MaterialFiles {
+  return { cert, key, ca, version: createHash('sha256').update(cert).update(key).update(ca).digest('hex').slice(0, 16) };
 }
 
 export class ServerMaterial {

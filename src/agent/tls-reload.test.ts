@@ -1,11 +1,11 @@
 // The reloader's decisions with the server's answers scripted (the real server: test/db/agent-reload.test.ts).
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { createLogger } from '../observe/log';
 import { CertFactory, type Pem } from '../tls/testing/certs';
 import { MysqlError } from './mysql';
 import type { CaChangeOrder } from '../model/galera';
 import { parseCertificates } from '../tls/pem';
-import type { MaterialFiles } from './material';
+import { materialFiles, type MaterialFiles } from './material';
 import type { CopiesChange } from './served-copies';
 import { fingerprintOf, TlsReloader, type SqlSession } from './tls-reload';
 
@@ -25,8 +25,7 @@ beforeAll(() => {
 afterAll(() => certs.cleanup());
 
 function filesOf(leaf: Pem, caPem: Pem | Buffer = ca): MaterialFiles {
-  const [cert, key, c] = [Buffer.from(leaf.cert), Buffer.from(leaf.key), Buffer.isBuffer(caPem) ? caPem : Buffer.from(caPem.cert)];
-  return { cert, key, ca: c, version: createHash('sha256').update(cert).update(key).update(c).digest('hex').slice(0, 16) };
+  return materialFiles(Buffer.from(leaf.cert), Buffer.from(leaf.key), Buffer.isBuffer(caPem) ? caPem : Buffer.from(caPem.cert));
 }
 
 /** The served copies in memory (served-copies.ts is the disk's; served-copies.test.ts). */

@@ -109,6 +109,10 @@ export class TlsReloader {
   /** A copies version waiting for a restart: no statement is tried again for it. */
   private awaitingRestart: string | undefined;
   private retryAt = -Infinity;
+  /** The inputs of the last stage plan, and when to plan again all the same. */
+  private planned: string | undefined;
+  private planAgainAt = -Infinity;
+  private servedOf: { version: string; facts: TlsReloadFacts } | undefined;
   private readonly now: () => Date;
   private readonly monotonic: () => number;
 
@@ -120,8 +124,10 @@ export class TlsReloader {
   facts(): TlsReloadFacts | undefined {
     const base = this.loaded ?? this.copies;
     if (!base) return undefined;
+    // Read every tick: parsed once per version.
+    if (this.servedOf?.version !== base.version) this.servedOf = { version: base.version, facts: servedFacts(base) };
     return {
-      ...servedFacts(base),
+      ...this.servedOf.facts,
       ...(this.pending ?? {}),
       ...(this.refused ? { refused: this.refused } : {}),
       ...(this.waitingCa ? { waitingCa: this.waitingCa } : {}),
@@ -156,7 +162,14 @@ export class TlsReloader {
     } catch {
       return this.copies !== undefined; // mid-swap or not there yet: the next tick reads it
     }
-    const plan = planStage({ mounted, copies: this.copies, order: this.deps.caChange?.(), database: this.deps.database, ordinal: this.deps.ordinal, now: this.now() });
+    const order = this.deps.caChange?.();
+    // The plan parses and verifies certificates: only again when its inputs changed, or a minute
+    // later all the same (the checks read the clock: a renewal not yet valid passes later).
+    const inputs = `${mounted.version} ${this.copies?.version} ${order ? `${order.stage} ${order.ca}` : '-'}`;
+    if (inputs === this.planned && this.monotonic() < this.planAgainAt) return this.copies !== undefined;
+    this.planned = inputs;
+    this.planAgainAt = this.monotonic() + 60_000;
+    const plan = planStage({ mounted, copies: this.copies, order, database: this.deps.database, ordinal: this.deps.ordinal, now: this.now() });
     if (plan.kind !== 'wait') this.waitingCa = undefined;
     if (plan.kind !== 'refuse') {
       this.refused = undefined;

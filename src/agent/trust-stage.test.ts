@@ -1,9 +1,9 @@
 // The stages as a table (the reloader around them: tls-reload.test.ts; on real servers: test/db/agent-reload.test.ts).
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { CaChangeOrder } from '../model/galera';
 import { parseCertificates } from '../tls/pem';
 import { CertFactory, type Pem } from '../tls/testing/certs';
-import type { MaterialFiles } from './material';
+import { materialFiles, type MaterialFiles } from './material';
 import { planStage } from './trust-stage';
 
 const DB = { name: 'db', namespace: 'demo', clusterDomain: 'cluster.local' };
@@ -20,8 +20,7 @@ beforeAll(() => {
 afterAll(() => certs.cleanup());
 
 function files(leaf: Pem, ...cas: Pem[]): MaterialFiles {
-  const [cert, key, ca] = [Buffer.from(leaf.cert), Buffer.from(leaf.key), Buffer.from(cas.map((c) => c.cert).join(''))];
-  return { cert, key, ca, version: createHash('sha256').update(cert).update(key).update(ca).digest('hex').slice(0, 16) };
+  return materialFiles(Buffer.from(leaf.cert), Buffer.from(leaf.key), Buffer.from(cas.map((c) => c.cert).join('')));
 }
 const fp = (p: Pem) => new X509Certificate(p.cert).fingerprint256;
 const plan = (mounted: MaterialFiles, copies: MaterialFiles | undefined, order?: CaChangeOrder) =>
